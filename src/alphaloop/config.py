@@ -1,0 +1,183 @@
+"""Typed, frozen, strict configuration.
+
+Precedence, highest first: explicit overrides (CLI flags) > environment (`ALPHALOOP_*`, and
+`WEEX_*` / `WOOX_*` for secrets) > `.env` file > `alphaloop.toml` > defaults.
+Secrets are `SecretStr`: they never appear in repr, logs or dumps.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from alphaloop.model import COMPETITION_MAX_LEVERAGE, COMPETITION_SYMBOLS, ConfigurationError
+from alphaloop.model.instruments import to_unified_symbol
+from alphaloop.venues.weex.constants import DEFAULT_AI_LOG_PATH, PRODUCTION_BASE_URL
+
+DEFAULT_CONFIG_FILE = Path("alphaloop.toml")
+DEFAULT_DATA_DIR = Path("../shared/data")
+
+Leverage = Annotated[int, Field(ge=1, le=COMPETITION_MAX_LEVERAGE)]
+
+_config_file: contextvars.ContextVar[Path | None] = contextvars.ContextVar("alphaloop_config_file", default=None)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class WeexSettings(_Section):
+    base_url: str = PRODUCTION_BASE_URL
+    ai_log_path: str = DEFAULT_AI_LOG_PATH
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    locale: Literal["en-US", "zh-CN"] = "en-US"
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("ai_log_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/capi/") or not value.endswith("/uploadAiLog"):
+            raise ValueError("must be a WEEX path like /capi/v2/order/uploadAiLog")
+        return value
+
+
+class CompetitionSettings(_Section):
+    """Rules of the WEEX AI Wars competition; may be tightened, never loosened."""
+
+    max_leverage: Leverage = COMPETITION_MAX_LEVERAGE
+    symbols: tuple[str, ...] = COMPETITION_SYMBOLS
+
+    @field_validator("symbols")
+    @classmethod
+    def _allowed(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unified = []
+        for raw in value:
+            try:
+                symbol = to_unified_symbol(raw)
+            except Exception as exc:
+                raise ValueError(str(exc)) from None
+            if symbol not in COMPETITION_SYMBOLS:
+                raise ValueError(f"{raw} is not one of the competition's 8 symbols")
+            unified.append(symbol)
+        if not unified:
+            raise ValueError("at least one symbol is required")
+        return tuple(dict.fromkeys(unified))
+
+
+@dataclass(frozen=True, slots=True)
+class WeexCredentials:
+    api_key: SecretStr
+    secret_key: SecretStr
+    passphrase: SecretStr
+
+    def __repr__(self) -> str:
+        return "WeexCredentials(api_key=**********, secret_key=**********, passphrase=**********)"
+
+
+class _PrefixedDotEnv(DotEnvSettingsSource):
+    """A `.env` is often shared with other tools: ignore keys that are not ours."""
+
+    def __call__(self) -> dict[str, Any]:
+        ours = ("alphaloop_", "weex_", "woox_")
+        self.env_vars = {k: v for k, v in self.env_vars.items() if k.lower().startswith(ours)}
+        return super().__call__()
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        frozen=True,
+        extra="forbid",
+        env_prefix="ALPHALOOP_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+    )
+
+    mode: Literal["backtest", "paper", "live"] = "paper"
+    venue: Literal["weex", "woox"] = "weex"
+    data_dir: Path = DEFAULT_DATA_DIR
+    weex: WeexSettings = WeexSettings()
+    competition: CompetitionSettings = CompetitionSettings()
+
+    weex_api_key: SecretStr | None = Field(default=None, validation_alias="WEEX_API_KEY")
+    weex_secret_key: SecretStr | None = Field(default=None, validation_alias="WEEX_SECRET_KEY")
+    weex_passphrase: SecretStr | None = Field(default=None, validation_alias="WEEX_PASSPHRASE")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        dotenv = _PrefixedDotEnv(settings_cls)
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv]
+        toml_file = _config_file.get()
+        if toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+    def weex_credentials(self) -> WeexCredentials | None:
+        """All three secrets, or None when none is set; a partial set is a configuration error."""
+        values = {
+            "WEEX_API_KEY": self.weex_api_key,
+            "WEEX_SECRET_KEY": self.weex_secret_key,
+            "WEEX_PASSPHRASE": self.weex_passphrase,
+        }
+        present = {k for k, v in values.items() if v is not None and v.get_secret_value()}
+        if not present:
+            return None
+        missing = sorted(set(values) - present)
+        if missing:
+            raise ConfigurationError(f"{', '.join(missing)} missing while {', '.join(sorted(present))} is set")
+        assert self.weex_api_key and self.weex_secret_key and self.weex_passphrase
+        return WeexCredentials(self.weex_api_key, self.weex_secret_key, self.weex_passphrase)
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    location = ".".join(str(part) for part in error.get("loc", ())) or "settings"
+    message = str(error.get("msg", "invalid"))
+    if error.get("type") == "extra_forbidden":
+        message = "unknown setting"
+    value = error.get("input")
+    shown = "" if isinstance(value, dict | SecretStr) or "secret" in location or "passphrase" in location else value
+    return f"{location}: {message}" + (f" (got {shown!r})" if shown not in ("", None) else "")
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings; raise `ConfigurationError` with one line per problem when invalid."""
+    path = config_file
+    if path is None:
+        env_path = os.environ.get("ALPHALOOP_CONFIG")
+        path = Path(env_path) if env_path else (DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.exists() else None)
+    if path is not None and not path.is_file():
+        raise ConfigurationError(f"config file {path} does not exist")
+    token = _config_file.set(path)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = [_describe(err) for err in exc.errors()]
+        raise ConfigurationError("invalid configuration:\n" + "\n".join(f"  {line}" for line in lines)) from None
+    finally:
+        _config_file.reset(token)
