@@ -136,11 +136,6 @@ class Instrument:
         """Raise `InvalidOrderError` naming the violated limit; a size must already be on step."""
         if size <= 0:
             raise InvalidOrderError(f"{self.symbol}: size {format_decimal(size)} must be positive")
-        if not self.is_size_on_step(size):
-            raise InvalidOrderError(
-                f"{self.symbol}: size {format_decimal(size)} is not a multiple of the size step "
-                f"{format_decimal(self.size_step)}"
-            )
         if size < self.min_size:
             raise InvalidOrderError(
                 f"{self.symbol}: size {format_decimal(size)} is below the minimum order size "
@@ -150,6 +145,11 @@ class Instrument:
             raise InvalidOrderError(
                 f"{self.symbol}: size {format_decimal(size)} is above the maximum order size "
                 f"{format_decimal(self.max_size)}"
+            )
+        if not self.is_size_on_step(size):
+            raise InvalidOrderError(
+                f"{self.symbol}: size {format_decimal(size)} is not a multiple of the size step "
+                f"{format_decimal(self.size_step)}"
             )
         if market_open and self.max_market_open_size is not None and size > self.max_market_open_size:
             raise InvalidOrderError(
