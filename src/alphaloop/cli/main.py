@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from alphaloop import __version__
+from alphaloop.cli.demo import demo
+from alphaloop.cli.qualify import qualify
 from alphaloop.cli.sim import sim_app
 
 app = typer.Typer(
@@ -15,6 +17,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(sim_app, name="sim")
+app.command()(qualify)
+app.command()(demo)
 
 
 @app.command()
