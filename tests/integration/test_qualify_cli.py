@@ -56,15 +56,16 @@ def sim_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 process.stdout.close()
 
 
-def _qualify(url: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def _qualify(url: str, env: dict[str, str], *args: str, verbose: bool = False) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "alphaloop.cli.main", "qualify", "--base-url", url, *args],
+        [sys.executable, "-m", "alphaloop.cli.main", *(["-vv"] if verbose else []), "qualify", "--base-url", url, *args],
         capture_output=True, text=True, env=env, timeout=120, cwd=Path(__file__).parent,
     )  # fmt: skip
 
 
 def test_qualify_passes_every_step_against_the_simulator(sim_url: str) -> None:
-    result = _qualify(sim_url, _clean_env(WEEX_API_KEY=KEY, WEEX_SECRET_KEY=SECRET, WEEX_PASSPHRASE=PASSPHRASE), "--json")
+    result = _qualify(sim_url, _clean_env(WEEX_API_KEY=KEY, WEEX_SECRET_KEY=SECRET, WEEX_PASSPHRASE=PASSPHRASE), "--json", verbose=True)
+    assert "DEBUG" in result.stderr  # debug logging really was on while we looked for secrets
     report = json.loads(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr
     assert report["passed"] is True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
 from alphaloop import __version__
@@ -19,6 +21,16 @@ app = typer.Typer(
 app.add_typer(sim_app, name="sim")
 app.command()(qualify)
 app.command()(demo)
+
+
+@app.callback()
+def _root(
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="-v info logs, -vv debug logs (stderr)"),
+) -> None:
+    """AI trading for crypto perpetual futures."""
+    if verbose:
+        level = logging.DEBUG if verbose > 1 else logging.INFO
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 @app.command()
