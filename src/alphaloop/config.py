@@ -32,7 +32,9 @@ DEFAULT_DATA_DIR = Path("../shared/data")
 
 Leverage = Annotated[int, Field(ge=1, le=COMPETITION_MAX_LEVERAGE)]
 
-_config_file: contextvars.ContextVar[Path | None] = contextvars.ContextVar("alphaloop_config_file", default=None)
+_config_file: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
+    "alphaloop_config_file", default=None
+)
 
 
 class _Section(BaseModel):
@@ -150,9 +152,13 @@ class Settings(BaseSettings):
             return None
         missing = sorted(set(values) - present)
         if missing:
-            raise ConfigurationError(f"{', '.join(missing)} missing while {', '.join(sorted(present))} is set")
-        assert self.weex_api_key and self.weex_secret_key and self.weex_passphrase
-        return WeexCredentials(self.weex_api_key, self.weex_secret_key, self.weex_passphrase)
+            raise ConfigurationError(
+                f"{', '.join(missing)} missing while {', '.join(sorted(present))} is set"
+            )
+        key, secret, passphrase = self.weex_api_key, self.weex_secret_key, self.weex_passphrase
+        if key is None or secret is None or passphrase is None:  # unreachable; narrows the types
+            raise ConfigurationError("incomplete WEEX credentials")
+        return WeexCredentials(key, secret, passphrase)
 
 
 def _describe(error: Mapping[str, Any]) -> str:
@@ -161,7 +167,11 @@ def _describe(error: Mapping[str, Any]) -> str:
     if error.get("type") == "extra_forbidden":
         message = "unknown setting"
     value = error.get("input")
-    shown = "" if isinstance(value, dict | SecretStr) or "secret" in location or "passphrase" in location else value
+    shown = (
+        ""
+        if isinstance(value, dict | SecretStr) or "secret" in location or "passphrase" in location
+        else value
+    )
     return f"{location}: {message}" + (f" (got {shown!r})" if shown not in ("", None) else "")
 
 
@@ -178,6 +188,8 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         return Settings(**overrides)
     except ValidationError as exc:
         lines = [_describe(err) for err in exc.errors()]
-        raise ConfigurationError("invalid configuration:\n" + "\n".join(f"  {line}" for line in lines)) from None
+        raise ConfigurationError(
+            "invalid configuration:\n" + "\n".join(f"  {line}" for line in lines)
+        ) from None
     finally:
         _config_file.reset(token)

@@ -37,7 +37,9 @@ def test_demo_without_data_stops_with_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_invalid_configuration_lists_every_problem_and_exits_2(tmp_path: Path) -> None:
-    (tmp_path / "alphaloop.toml").write_text('[competition]\nmax_leverage = 25\n[weex]\ntimeout_seconds = 0\n')
+    (tmp_path / "alphaloop.toml").write_text(
+        "[competition]\nmax_leverage = 25\n[weex]\ntimeout_seconds = 0\n"
+    )
     result = run("qualify", cwd=tmp_path, ALPHALOOP_MODE="wrong")
     assert result.returncode == 2
     text = " ".join(result.stderr.split())

@@ -16,7 +16,11 @@ from tests.kit.data import data_dir
 
 pytestmark = pytest.mark.integration
 
-KEY, SECRET, PASSPHRASE = "weex_0123456789abcdef0123456789abcdef", "qualify-secret-3141592653", "qualify-pass-271"
+KEY, SECRET, PASSPHRASE = (
+    "weex_0123456789abcdef0123456789abcdef",
+    "qualify-secret-3141592653",
+    "qualify-pass-271",
+)
 URL = re.compile(r"http://127\.0\.0\.1:\d+")
 
 
@@ -56,15 +60,23 @@ def sim_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 process.stdout.close()
 
 
-def _qualify(url: str, env: dict[str, str], *args: str, verbose: bool = False) -> subprocess.CompletedProcess[str]:
+def _qualify(
+    url: str, env: dict[str, str], *args: str, verbose: bool = False
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "alphaloop.cli.main", *(["-vv"] if verbose else []), "qualify", "--base-url", url, *args],
+        [sys.executable, "-m", "alphaloop.cli.main", *(["-vv"] if verbose else []),
+         "qualify", "--base-url", url, *args],
         capture_output=True, text=True, env=env, timeout=120, cwd=Path(__file__).parent,
     )  # fmt: skip
 
 
 def test_qualify_passes_every_step_against_the_simulator(sim_url: str) -> None:
-    result = _qualify(sim_url, _clean_env(WEEX_API_KEY=KEY, WEEX_SECRET_KEY=SECRET, WEEX_PASSPHRASE=PASSPHRASE), "--json", verbose=True)
+    result = _qualify(
+        sim_url,
+        _clean_env(WEEX_API_KEY=KEY, WEEX_SECRET_KEY=SECRET, WEEX_PASSPHRASE=PASSPHRASE),
+        "--json",
+        verbose=True,
+    )
     assert "DEBUG" in result.stderr  # debug logging really was on while we looked for secrets
     report = json.loads(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -107,4 +119,5 @@ def test_the_table_output_is_readable(sim_url: str) -> None:
     result = _qualify(sim_url, env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PASSED" in result.stdout
-    assert "/capi/v2/order/placeOrder" in result.stdout
+    assert "order/placeOrder" in result.stdout
+    assert "order/fills" in result.stdout

@@ -93,5 +93,5 @@ def test_a_missing_config_file_is_reported(tmp_path: Path) -> None:
 def test_an_invalid_secret_never_echoes_its_value(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text('[weex]\nbase_url = "ftp://x"\n')
-    with pytest.raises(ConfigurationError, match="weex.base_url: Value error, must start with http"):
+    with pytest.raises(ConfigurationError, match=r"weex\.base_url: Value error, must start with http"):
         load_settings(config)

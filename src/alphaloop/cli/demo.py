@@ -36,7 +36,9 @@ def demo(
         )
     # Fresh credentials per run: nothing secret is configured, printed or stored.
     credentials = WeexCredentials(
-        SecretStr("weex_" + secrets.token_hex(16)), SecretStr(secrets.token_hex(24)), SecretStr(secrets.token_hex(8))
+        SecretStr("weex_" + secrets.token_hex(16)),
+        SecretStr(secrets.token_hex(24)),
+        SecretStr(secrets.token_hex(8)),
     )
     account = ApiAccount(
         api_key=credentials.api_key.get_secret_value(),
@@ -45,7 +47,9 @@ def demo(
     )
     console.print(f"[bold]alphaloop demo[/]: starting the WEEX simulator on replayed candles from {data}")
     with run_in_thread(ServerConfig(accounts=(account,), data_dir=data)) as server:
-        console.print(f"simulator listening on {server.base_url}; running the competition checklist against it")
+        console.print(
+            f"simulator listening on {server.base_url}; running the competition checklist against it"
+        )
         report = asyncio.run(run_weex_qualify(settings, credentials, base_url=server.base_url))
     console.print(render(report))
     if not report.passed:

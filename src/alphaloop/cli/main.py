@@ -25,7 +25,9 @@ app.command()(demo)
 
 @app.callback()
 def _root(
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="-v info logs, -vv debug logs (stderr)"),
+    verbose: int = typer.Option(
+        0, "--verbose", "-v", count=True, help="-v info logs, -vv debug logs (stderr)"
+    ),
 ) -> None:
     """AI trading for crypto perpetual futures."""
     if verbose:

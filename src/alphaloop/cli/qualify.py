@@ -39,7 +39,9 @@ def render(report: QualifyReport) -> Table:
 
 
 def qualify(
-    base_url: str = typer.Option(None, "--base-url", help="WEEX API host (default: settings, i.e. production)"),
+    base_url: str = typer.Option(
+        None, "--base-url", help="WEEX API host (default: settings, i.e. production)"
+    ),
     symbol: str = typer.Option("cmt_btcusdt", "--symbol", help="contract for the ticker/order steps"),
     leverage: int = typer.Option(1, "--leverage", min=1, max=20, help="leverage to set in the leverage step"),
     cleanup: bool = typer.Option(True, "--cleanup/--no-cleanup", help="close what the test order opened"),
@@ -52,7 +54,12 @@ def qualify(
         unified = to_unified_symbol(symbol)
         report = asyncio.run(
             run_weex_qualify(
-                settings, settings.weex_credentials(), base_url=base_url, symbol=unified, leverage=leverage, cleanup=cleanup
+                settings,
+                settings.weex_credentials(),
+                base_url=base_url,
+                symbol=unified,
+                leverage=leverage,
+                cleanup=cleanup,
             )
         )
     except ConfigurationError as exc:

@@ -1,7 +1,139 @@
-"""`alphaloop sim ...`: the local exchange simulator (filled in by the simulator work)."""
+"""`alphaloop sim ...`: the local exchange simulator that answers like WEEX (thin adapter)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from pydantic import SecretStr, ValidationError
+
+from alphaloop.cli.common import fail
+from alphaloop.model import TIMEFRAME_MS, ConfigurationError
+from alphaloop.venues.sim.server import (
+    ApiAccount,
+    FaultSpecError,
+    RateLimitConfig,
+    ServerConfig,
+    default_data_dir,
+    load_accounts,
+    parse_fault_spec,
+    serve,
+)
 
 sim_app = typer.Typer(help="Local exchange simulator that answers like WEEX.", no_args_is_help=True)
+
+
+def _parse_start(text: str) -> int:
+    """ISO date or date-time (UTC unless an offset is given) -> epoch ms."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"--start '{text}' is not an ISO date like 2025-09-01 or 2025-09-01T08:00:00Z")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+@sim_app.command("serve")
+def serve_command(
+    host: Annotated[
+        str, typer.Option(help="Interface to bind (loopback unless told otherwise).")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="TCP port; 0 picks a free one (printed).")
+    ] = 8080,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Candle folder (default: $ALPHALOOP_DATA_DIR, else ../shared/data)."),
+    ] = None,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="ALPHALOOP_SIM_API_KEY", help="API key of one account.")
+    ] = None,
+    secret_key: Annotated[
+        str | None, typer.Option(envvar="ALPHALOOP_SIM_SECRET_KEY", help="Its secret.")
+    ] = None,
+    passphrase: Annotated[
+        str | None, typer.Option(envvar="ALPHALOOP_SIM_PASSPHRASE", help="Its passphrase.")
+    ] = None,
+    balance: Annotated[str, typer.Option(help="Starting USDT balance of --api-key's account.")] = "1000",
+    accounts: Annotated[
+        Path | None,
+        typer.Option("--accounts", help="JSON/TOML file of accounts: {'accounts': [{api_key, ...}]}."),
+    ] = None,
+    speed: Annotated[
+        float, typer.Option(min=0, help="Simulated seconds per wall second (0 = frozen).")
+    ] = 1.0,
+    start: Annotated[
+        str | None, typer.Option(help="Simulated start, ISO UTC (default: data end - 1 month).")
+    ] = None,
+    timeframe: Annotated[str, typer.Option(help="Candle file timeframe replayed into the exchange.")] = "1h",
+    faults: Annotated[
+        str, typer.Option(help="Fault spec, e.g. 'placeOrder:5xx@p=0.2;ticker:latency=200ms'.")
+    ] = "",
+    admin: Annotated[
+        bool, typer.Option("--admin", help="Enable /__admin/ (time, prices, faults, state).")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the fault-injection RNG.")] = 0,
+    rate_limits: Annotated[
+        bool, typer.Option("--rate-limits/--no-rate-limits", help="Enforce the limits of spec section 3.")
+    ] = True,
+    ip_limit: Annotated[int, typer.Option(min=1, help="Weight per IP per window.")] = 1000,
+    uid_limit: Annotated[int, typer.Option(min=1, help="Weight per API key per window.")] = 1000,
+    order_limit: Annotated[int, typer.Option(min=1, help="Order calls per second per API key.")] = 10,
+    ip_reject: Annotated[str, typer.Option(help="Answer to a non-allow-listed IP: 40018 or 521.")] = "40018",
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+) -> None:
+    """Serve the WEEX contract API v2 from stored candles on http://HOST:PORT."""
+    if timeframe not in TIMEFRAME_MS:
+        fail(f"--timeframe must be one of {', '.join(TIMEFRAME_MS)}")
+    if ip_reject not in ("40018", "521"):
+        fail("--ip-reject must be 40018 or 521")
+    try:
+        parse_fault_spec(faults)
+    except FaultSpecError as exc:
+        fail(f"--faults: {exc}")
+    try:
+        account_list = list(load_accounts(accounts)) if accounts else []
+        if api_key or secret_key or passphrase:
+            if not (api_key and secret_key and passphrase):
+                fail("--api-key, --secret-key and --passphrase go together")
+            account_list.append(
+                ApiAccount(
+                    api_key=api_key,
+                    secret_key=SecretStr(secret_key),
+                    passphrase=SecretStr(passphrase),
+                    balance=balance,  # type: ignore[arg-type]  # pydantic parses the decimal text
+                )
+            )
+        if not account_list:
+            fail("give --api-key/--secret-key/--passphrase or --accounts FILE")
+        config = ServerConfig(
+            accounts=tuple(account_list),
+            data_dir=data or default_data_dir(),
+            timeframe=timeframe,
+            start_ms=_parse_start(start) if start else None,
+            speed=speed,
+            faults=faults,
+            admin=admin,
+            seed=seed,
+            rate_limits=RateLimitConfig(
+                enabled=rate_limits,
+                ip_weight_limit=ip_limit,
+                uid_weight_limit=uid_limit,
+                order_calls_per_second=order_limit,
+            ),
+            ip_reject=ip_reject,  # type: ignore[arg-type]  # checked above
+        )
+        serve(
+            config,
+            host=host,
+            port=port,
+            log_level=log_level,
+            on_ready=lambda url: typer.echo(f"alphaloop sim: serving WEEX API on {url}", err=False),
+        )
+    except (ConfigurationError, ValidationError) as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot serve on {host}:{port}: {exc}")

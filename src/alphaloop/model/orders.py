@@ -33,7 +33,11 @@ class OrderIntent(StrEnum):
 
     @property
     def position_side(self) -> PositionSide:
-        return PositionSide.LONG if self in (OrderIntent.OPEN_LONG, OrderIntent.CLOSE_LONG) else PositionSide.SHORT
+        return (
+            PositionSide.LONG
+            if self in (OrderIntent.OPEN_LONG, OrderIntent.CLOSE_LONG)
+            else PositionSide.SHORT
+        )
 
     @property
     def reduce_only(self) -> bool:

@@ -274,7 +274,13 @@ async def run_weex_qualify(
     )
     try:
         run = QualifyRun(
-            venue, recorder, url, symbol=symbol, leverage=leverage, private=credentials is not None, cleanup=cleanup
+            venue,
+            recorder,
+            url,
+            symbol=symbol,
+            leverage=leverage,
+            private=credentials is not None,
+            cleanup=cleanup,
         )
         return await run.run()
     finally:

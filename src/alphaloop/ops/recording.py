@@ -32,7 +32,9 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             response = await self._inner.handle_async_request(request)
         except httpx.HTTPError as exc:
             elapsed = (time.perf_counter() - started) * 1000
-            self.exchanges.append(Exchange(request.method, request.url.path, None, elapsed, type(exc).__name__))
+            self.exchanges.append(
+                Exchange(request.method, request.url.path, None, elapsed, type(exc).__name__)
+            )
             raise
         elapsed = (time.perf_counter() - started) * 1000
         self.exchanges.append(Exchange(request.method, request.url.path, response.status_code, elapsed))

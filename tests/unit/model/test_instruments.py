@@ -63,7 +63,7 @@ def test_prices_round_down_by_default_and_up_on_request() -> None:
 
 
 def test_size_limits_name_the_limit_that_was_violated() -> None:
-    with pytest.raises(InvalidOrderError, match="minimum order size 0.0001"):
+    with pytest.raises(InvalidOrderError, match=r"minimum order size 0\.0001"):
         btc().check_size(Decimal("0.00001"))
     with pytest.raises(InvalidOrderError, match="maximum order size 1200"):
         btc().check_size(Decimal("1300"))
@@ -75,7 +75,7 @@ def test_size_limits_name_the_limit_that_was_violated() -> None:
 
 
 def test_price_must_sit_on_the_tick() -> None:
-    with pytest.raises(InvalidOrderError, match="tick 0.1"):
+    with pytest.raises(InvalidOrderError, match=r"tick 0\.1"):
         btc().check_price(Decimal("100.05"))
     btc().check_price(Decimal("100.1"))
 

@@ -126,14 +126,53 @@ class ContractDefaults:
 
 
 DEFAULT_CONTRACTS: tuple[ContractDefaults, ...] = (
-    ContractDefaults("cmt_btcusdt", 1, 1, 4, Decimal("0.0001"), Decimal("0.0001"), 400, Decimal("1200"), Decimal("100")),
-    ContractDefaults("cmt_ethusdt", 2, 1, 2, Decimal("0.01"), Decimal("0.01"), 400, Decimal("20000"), Decimal("2000")),
-    ContractDefaults("cmt_solusdt", 2, 1, 1, Decimal("0.1"), Decimal("0.1"), 200, Decimal("200000"), Decimal("20000")),
-    ContractDefaults("cmt_bnbusdt", 2, 1, 1, Decimal("0.1"), Decimal("0.1"), 200, Decimal("50000"), Decimal("5000")),
-    ContractDefaults("cmt_ltcusdt", 2, 1, 1, Decimal("0.1"), Decimal("0.1"), 100, Decimal("200000"), Decimal("20000")),
-    ContractDefaults("cmt_xrpusdt", 4, 1, 0, Decimal("10"), Decimal("10"), 200, Decimal("20000000"), Decimal("2000000")),
-    ContractDefaults("cmt_adausdt", 4, 1, 0, Decimal("10"), Decimal("10"), 100, Decimal("20000000"), Decimal("2000000")),
-    ContractDefaults("cmt_dogeusdt", 5, 1, 0, Decimal("100"), Decimal("100"), 200, Decimal("50000000"), Decimal("5000000")),
+    ContractDefaults(
+        "cmt_btcusdt", 1, 1, 4, Decimal("0.0001"), Decimal("0.0001"), 400, Decimal("1200"), Decimal("100")
+    ),
+    ContractDefaults(
+        "cmt_ethusdt", 2, 1, 2, Decimal("0.01"), Decimal("0.01"), 400, Decimal("20000"), Decimal("2000")
+    ),
+    ContractDefaults(
+        "cmt_solusdt", 2, 1, 1, Decimal("0.1"), Decimal("0.1"), 200, Decimal("200000"), Decimal("20000")
+    ),
+    ContractDefaults(
+        "cmt_bnbusdt", 2, 1, 1, Decimal("0.1"), Decimal("0.1"), 200, Decimal("50000"), Decimal("5000")
+    ),
+    ContractDefaults(
+        "cmt_ltcusdt", 2, 1, 1, Decimal("0.1"), Decimal("0.1"), 100, Decimal("200000"), Decimal("20000")
+    ),
+    ContractDefaults(
+        "cmt_xrpusdt", 4, 1, 0, Decimal("10"), Decimal("10"), 200, Decimal("20000000"), Decimal("2000000")
+    ),
+    ContractDefaults(
+        "cmt_adausdt", 4, 1, 0, Decimal("10"), Decimal("10"), 100, Decimal("20000000"), Decimal("2000000")
+    ),
+    ContractDefaults(
+        "cmt_dogeusdt", 5, 1, 0, Decimal("100"), Decimal("100"), 200, Decimal("50000000"), Decimal("5000000")
+    ),
 )
 DEFAULT_MAKER_FEE = Decimal("0.0002")
 DEFAULT_TAKER_FEE = Decimal("0.0008")
+
+#: POST endpoints that may create, cancel or close orders/positions. A timeout or 5xx on one of these
+#: leaves the outcome unknown: it is resolved by client id and never re-sent (DESIGN.md rules).
+MONEY_MOVING_ENDPOINTS = frozenset(
+    {
+        "placeOrder",
+        "batchOrders",
+        "cancel_order",
+        "cancel_batch_orders",
+        "plan_order",
+        "cancel_plan",
+        "closePositions",
+        "cancelAllOrders",
+        "placeTpSlOrder",
+        "modifyTpSlOrder",
+    }
+)
+
+#: Codes that mean "our timestamp was refused": resync the clock, then retry the request once.
+TIMESTAMP_ERROR_CODES = frozenset({"40005", "40008"})
+
+#: Longest client order id the venue accepts (placeOrder, plan_order, placeTpSlOrder).
+MAX_CLIENT_OID_LENGTH = 40

@@ -1,0 +1,135 @@
+"""Admin API under `/__admin/` (only with `--admin`): drive and inspect the simulator from tests.
+
+* `GET /__admin/state`: core `state()` + AI logs + request counters + clocks + faults.
+* `GET /__admin/ailogs`: stored uploadAiLog calls, verbatim.
+* `POST /__admin/advance` `{"ms": N}` or `{"to_ms": T}`: move simulated time forward (replays
+  candles and funding up to it).
+* `POST /__admin/speed` `{"speed": X}`: simulated seconds per wall second (0 freezes time).
+* `POST /__admin/price` `{"symbol": "cmt_btcusdt", "price": "100000", "mark": "..."}`: feed one
+  trade price (fills, triggers, liquidations follow).
+* `GET /__admin/faults`, `POST /__admin/faults` `{"spec": "placeOrder:drop@n=1"}` (`""` clears):
+  read / replace the fault rules (syntax in `faults.py`).
+* `POST /__admin/reset`: fresh accounts and market at the start time; faults and limits cleared.
+
+Answers are plain JSON objects; errors are `{"error": "..."}` with HTTP 400. No auth: it binds to
+loopback and is off by default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import orjson
+
+from alphaloop.venues.sim.core import SimRejection
+from alphaloop.venues.sim.server.faults import FaultSpecError, parse_fault_spec
+from alphaloop.venues.sim.server.state import Simulator
+from alphaloop.venues.sim.server.wire import not_found_body
+
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+class AdminError(Exception):
+    """A bad admin request (HTTP 400)."""
+
+
+class AdminNotFound(Exception):
+    """No such admin action (HTTP 404)."""
+
+
+async def _send(send: Send, status: int, payload: Any) -> None:
+    body = orjson.dumps(payload, default=str)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _body(raw: bytes) -> dict[str, Any]:
+    if not raw.strip():
+        return {}
+    try:
+        parsed = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise AdminError(f"body is not JSON: {exc}") from None
+    if not isinstance(parsed, dict):
+        raise AdminError("body must be a JSON object")
+    return parsed
+
+
+def _int(body: dict[str, Any], name: str) -> int:
+    value = body.get(name)
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).lstrip("-").isdigit():
+        raise AdminError(f"'{name}' must be an integer")
+    return int(value)
+
+
+def _decimal(body: dict[str, Any], name: str) -> Decimal:
+    try:
+        return Decimal(str(body[name]))
+    except (KeyError, InvalidOperation):
+        raise AdminError(f"'{name}' must be a decimal number") from None
+
+
+def dispatch(sim: Simulator, method: str, action: str, raw: bytes) -> tuple[int, Any]:
+    """Run one admin action; returns (HTTP status, payload)."""
+    body = _body(raw) if method == "POST" else {}
+    if method == "GET" and action == "state":
+        sim.sync()
+        return 200, sim.state()
+    if method == "GET" and action == "ailogs":
+        return 200, sim.state()["ai_logs"]
+    if method == "GET" and action == "faults":
+        return 200, {"spec": sim.faults.spec, "fired": sim.faults.fired, "skew_ms": sim.faults.skew_ms}
+    if method != "POST":
+        raise AdminNotFound(action)
+    if action == "advance":
+        if "to_ms" in body:
+            sim.clock.advance_to(_int(body, "to_ms"))
+        else:
+            ms = _int(body, "ms")
+            if ms < 0:
+                raise AdminError("'ms' must be >= 0: simulated time never goes backwards")
+            sim.clock.advance(ms)
+        return 200, {"sim_time_ms": sim.sync()}
+    if action == "speed":
+        speed = float(_decimal(body, "speed"))
+        if speed < 0:
+            raise AdminError("'speed' must be >= 0")
+        sim.clock.set_speed(speed)
+        return 200, {"speed": speed, "sim_time_ms": sim.sync()}
+    if action == "price":
+        symbol = str(body.get("symbol", ""))
+        info = sim.contracts.get(symbol) or sim.by_unified.get(symbol)
+        if info is None:
+            raise AdminError(f"unknown symbol '{symbol}'")
+        price = _decimal(body, "price")
+        mark = _decimal(body, "mark") if "mark" in body else None
+        now = sim.sync()
+        fills = sim.exchange.update_price(info.instrument.symbol, price, now_ms=now, mark=mark)
+        return 200, {"symbol": info.instrument.venue_symbol, "fills": len(fills), "sim_time_ms": now}
+    if action == "faults":
+        spec = str(body.get("spec", ""))
+        try:
+            sim.faults.set_rules(parse_fault_spec(spec))
+        except FaultSpecError as exc:
+            raise AdminError(str(exc)) from None
+        return 200, {"spec": sim.faults.spec}
+    if action == "reset":
+        sim.reset()
+        return 200, {"sim_time_ms": sim.sync()}
+    raise AdminNotFound(action)
+
+
+async def handle(sim: Simulator, method: str, action: str, raw: bytes, send: Send) -> None:
+    if not sim.config.admin:
+        await _send(send, 404, not_found_body("/__admin/" + action, sim.wall_ms()))
+        return
+    try:
+        status, payload = dispatch(sim, method, action.strip("/"), raw)
+    except AdminNotFound:
+        status, payload = 404, not_found_body("/__admin/" + action, sim.wall_ms())
+    except (AdminError, SimRejection, ValueError) as exc:
+        status, payload = 400, {"error": str(exc)}
+    await _send(send, status, payload)
