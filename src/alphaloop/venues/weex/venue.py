@@ -70,6 +70,7 @@ from alphaloop.venues.weex.parse import (
 )
 from alphaloop.venues.weex.venue_core import (
     MARGIN_MODE_CODES,
+    MARGIN_MODE_WIRE_NAMES,
     MAX_PAGES,
     PAGE_SIZE,
     WeexVenueCore,
@@ -180,6 +181,7 @@ class WeexVenue(WeexVenueCore):
     async def set_leverage(
         self, symbol: str, leverage: int, *, margin_mode: MarginMode = MarginMode.CROSS
     ) -> None:
+        """Set both sides' leverage, switching the symbol's margin mode first when it differs."""
         unified = self._tradable(symbol)
         self._check_leverage(leverage)
         if self._instruments is not None and unified in self._instruments:
@@ -188,9 +190,15 @@ class WeexVenue(WeexVenueCore):
                 raise LeverageLimitError(
                     f"{unified}: leverage {leverage} above the venue maximum {venue_max}", venue=VENUE_NAME
                 )
-        await self.client.post_account_leverage(
-            to_weex_symbol(unified), MARGIN_MODE_CODES[margin_mode], leverage, leverage
-        )
+        venue_symbol = to_weex_symbol(unified)
+        code = MARGIN_MODE_CODES[margin_mode]
+        # WEEX refuses a leverage whose marginMode is not the symbol's current mode (spec 7.19):
+        # switch first, as the simulator venue does for the same port call
+        modes = (await self.client.get_account_get_accounts()).account.modeSetting
+        current = next((m.marginMode for m in modes if m.symbol == venue_symbol), None)
+        if (current or "SHARED").upper() != MARGIN_MODE_WIRE_NAMES[margin_mode]:
+            await self.client.post_account_position_change_hold_model(venue_symbol, code)
+        await self.client.post_account_leverage(venue_symbol, code, leverage, leverage)
 
     # ------------------------------------------------------------ orders
 
@@ -309,7 +317,11 @@ class WeexVenue(WeexVenueCore):
             start_time=since,
             limit=None if limit is None else min(limit, 100),
         )
-        trades = sorted((parse_trade(f) for f in page.fills), key=lambda t: t.timestamp or 0)
+        # fills of one instant (a frozen clock, one order sweeping levels) keep their venue sequence
+        trades = sorted(
+            (parse_trade(f) for f in page.fills),
+            key=lambda t: (t.timestamp or 0, int(t.id) if t.id.isdigit() else 0),
+        )
         return trades if limit is None else trades[-limit:]
 
     async def upload_ai_log(self, log: AiLog) -> None:

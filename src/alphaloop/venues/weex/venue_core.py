@@ -48,6 +48,8 @@ logger = logging.getLogger("alphaloop.venues.weex")
 
 _CLIENT_OID = re.compile(rf"[A-Za-z0-9_]{{1,{MAX_CLIENT_OID_LENGTH}}}")
 MARGIN_MODE_CODES = {MarginMode.CROSS: 1, MarginMode.ISOLATED: 3}
+#: how getAccounts `modeSetting` spells each mode (spec 5.4)
+MARGIN_MODE_WIRE_NAMES = {MarginMode.CROSS: "SHARED", MarginMode.ISOLATED: "ISOLATED"}
 PAGE_SIZE = 100
 MAX_PAGES = 10
 

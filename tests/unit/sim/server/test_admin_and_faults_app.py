@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
+
+from alphaloop.venues.sim.server.app import ConnectionDropped
 from tests.kit.sim_server import (
     API_KEY,
     START_MS,
@@ -15,8 +17,6 @@ from tests.kit.sim_server import (
     private_post,
     sim_config,
 )
-
-from alphaloop.venues.sim.server.app import ConnectionDropped
 
 ORDER = {
     "symbol": "cmt_btcusdt",

@@ -7,6 +7,10 @@ import json
 from typing import Any
 
 import pytest
+
+from alphaloop.venues.sim.server.auth import Authenticator, normalize_path
+from alphaloop.venues.sim.server.wire import WeexError
+from alphaloop.venues.weex.signing import sign
 from tests.kit.sim_server import (
     API_KEY,
     PASSPHRASE,
@@ -17,10 +21,6 @@ from tests.kit.sim_server import (
     private_get,
     signed_headers,
 )
-
-from alphaloop.venues.sim.server.auth import Authenticator, normalize_path
-from alphaloop.venues.sim.server.wire import WeexError
-from alphaloop.venues.weex.signing import sign
 
 NOW = 1_765_423_487_896
 TS = str(NOW)

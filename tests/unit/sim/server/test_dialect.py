@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.kit.sim_server import asgi_client, make_app, private_post
 
 from alphaloop.venues.sim.core import RejectReason, SimRejection
 from alphaloop.venues.sim.server.dialect import choice, decimal, integer, rejection_to_error
 from alphaloop.venues.sim.server.wire import WeexError
+from tests.kit.sim_server import asgi_client, make_app, private_post
 
 
 @pytest.mark.parametrize(

@@ -10,15 +10,15 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+
+from alphaloop.venues.sim.server import SimulatorApp
+from alphaloop.venues.weex.constants import ENDPOINTS, NOT_ENDPOINTS
 from tests.kit.sim_server import (
     START_MS,
     asgi_client,
     make_app,
     no_limits,
 )
-
-from alphaloop.venues.sim.server import SimulatorApp
-from alphaloop.venues.weex.constants import ENDPOINTS, NOT_ENDPOINTS
 
 TEST_MODULES = ("test_endpoints_market.py", "test_endpoints_trading.py")
 

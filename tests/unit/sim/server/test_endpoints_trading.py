@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+
+from alphaloop.venues.sim.server import SimulatorApp
 from tests.kit.sim_server import (
     API_KEY,
     asgi_client,
@@ -18,8 +20,6 @@ from tests.kit.sim_server import (
     private_post,
     signed_headers,
 )
-
-from alphaloop.venues.sim.server import SimulatorApp
 
 ORDER_KEYS = {
     "symbol", "size", "client_oid", "createTime", "filled_qty", "fee", "order_id", "price", "price_avg",

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.kit.sim_server import START_MS, shared_market_data
-
 from alphaloop.model import Candle
 from alphaloop.venues.sim.feed import MarketReplay, SimClock, bucket_start
+from tests.kit.sim_server import START_MS, shared_market_data
 
 BTC = "BTC/USDT:USDT"
 HOUR = 3_600_000

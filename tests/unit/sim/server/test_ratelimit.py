@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.kit.sim_server import asgi_client, make_app, private_post
 
 from alphaloop.venues.sim.server import RateLimitConfig
 from alphaloop.venues.sim.server.ratelimit import ServerRateLimiter
 from alphaloop.venues.weex.constants import ENDPOINTS_BY_NAME
+from tests.kit.sim_server import asgi_client, make_app, private_post
 
 TICKER = ENDPOINTS_BY_NAME["ticker"]  # 1 / -
 TICKERS = ENDPOINTS_BY_NAME["tickers"]  # 40 / -

@@ -136,11 +136,30 @@ async def test_cap_above_20_is_a_configuration_error(fake: FakeWeex) -> None:
 
 @pytest.mark.asyncio
 async def test_set_leverage_sends_both_sides(fake: FakeWeex) -> None:
+    fake.on("/capi/v2/account/getAccounts", reply(fixture("get_accounts")))  # cmt_btcusdt is SHARED
+    fake.on("/capi/v2/account/leverage", reply(fixture("ack_200")))
+    async with venue_for(fake) as venue:
+        await venue.set_leverage("cmt_btcusdt", 20)
+    assert fake.paths() == ["/capi/v2/account/getAccounts", "/capi/v2/account/leverage"]
+    assert fake.sent[-1].body == {
+        "symbol": "cmt_btcusdt",
+        "marginMode": 1,
+        "longLeverage": "20",
+        "shortLeverage": "20",
+    }
+
+
+@pytest.mark.asyncio
+async def test_set_leverage_switches_the_margin_mode_first_when_it_differs(fake: FakeWeex) -> None:
+    # WEEX refuses a leverage call whose marginMode is not the symbol's current mode (spec 7.19)
+    fake.on("/capi/v2/account/getAccounts", reply(fixture("get_accounts")))  # cmt_btcusdt is SHARED
+    fake.on("/capi/v2/account/position/changeHoldModel", reply(fixture("ack_200")))
     fake.on("/capi/v2/account/leverage", reply(fixture("ack_200")))
     async with venue_for(fake) as venue:
         await venue.set_leverage("cmt_btcusdt", 20, margin_mode=MarginMode.ISOLATED)
-    (sent,) = fake.sent
-    assert sent.body == {
+    switch, leverage = fake.sent[-2:]
+    assert switch.body == {"symbol": "cmt_btcusdt", "marginMode": 3}
+    assert leverage.body == {
         "symbol": "cmt_btcusdt",
         "marginMode": 3,
         "longLeverage": "20",
@@ -479,6 +498,17 @@ async def test_reads(fake: FakeWeex) -> None:
     assert none == []
     assert trades[0].price == D("12") / D("67")
     assert fake.calls(O + "fills")[0].request.url.query.decode() == "symbol=cmt_btcusdt&orderId=0"
+
+
+@pytest.mark.asyncio
+async def test_fills_of_one_instant_come_back_in_venue_sequence(fake: FakeWeex) -> None:
+    # the venue lists newest first; equal timestamps must not leave the close before the open
+    row = fixture("fills")["list"][0]
+    newest_first = [{**row, "tradeId": 700000000000000012}, {**row, "tradeId": 700000000000000009}]
+    fake.on(O + "fills", reply({"list": newest_first, "nextFlag": False, "totals": 2}))
+    async with venue_for(fake) as venue:
+        trades = await venue.fetch_my_trades(BTC)
+    assert [t.id for t in trades] == ["700000000000000009", "700000000000000012"]
 
 
 @pytest.mark.asyncio

@@ -80,7 +80,8 @@ class ServerConfig(_Frozen):
     ip_reject: Literal["40018", "521"] = "40018"
     #: error code for insufficient margin, undocumented on the live venue (spec section 10.5)
     insufficient_margin_code: str = "40020"
-    #: delay before preset TP/SL orders appear in currentPlan (wall ms; FIELD: ~1-2 s)
+    #: delay before preset TP/SL orders appear in currentPlan and arm (FIELD: ~1-2 s), in simulated
+    #: ms: with `speed=0` they appear only once time is advanced past it
     tpsl_lag_ms: Annotated[int, Field(ge=0)] = 1500
     #: accept the lenient signature variants of spec 2.4 (rows 2, 7, 8)
     lenient_signatures: bool = False
