@@ -87,6 +87,11 @@ def test_qualify_passes_every_step_against_the_simulator(sim_url: str) -> None:
         "contract info", "place limit order", "order fills",
     ]  # fmt: skip
     assert all(step["outcome"] == "passed" and step["http_status"] == 200 for step in report["steps"])
+    assert [step["request"] for step in report["steps"]][:7] == [
+        "GET /capi/v2/market/time", "GET /capi/v2/account/assets", "GET /capi/v2/market/ticker",
+        "POST /capi/v2/account/leverage", "GET /capi/v2/market/contracts",
+        "POST /capi/v2/order/placeOrder", "GET /capi/v2/order/fills",
+    ]  # fmt: skip
     assert "1 fill(s)" in report["steps"][6]["detail"]
     for secret in (KEY, SECRET, PASSPHRASE):
         assert secret not in result.stdout + result.stderr

@@ -29,7 +29,7 @@ def render(report: QualifyReport) -> Table:
         table.add_row(
             str(step.number),
             step.name,
-            step.request.replace("/capi/v2/", " "),
+            step.request.replace("/capi/v2/", ""),
             "" if step.http_status is None else str(step.http_status),
             _STYLE[step.outcome],
             step.detail,

@@ -134,12 +134,13 @@ class QualifyRun:
             outcome = "failed"
         elapsed = (time.perf_counter() - started) * 1000
         exchanges = self.recorder.since(mark)
-        # The checklist call is the first request of the step; later ones are follow-ups.
-        first = exchanges[0] if exchanges else None
-        if first is not None:
-            request = f"{first.method} {first.path}"
-        status = next((x.status for x in exchanges if x.status is not None), None)
-        latency = first.latency_ms if first is not None and first.status is not None else elapsed
+        # Report the checklist's own call; time syncs and look-ups around it are follow-ups.
+        expected_path = request.split()[1].split("?")[0]
+        main = next((x for x in exchanges if x.path == expected_path), exchanges[0] if exchanges else None)
+        if main is not None:
+            request = f"{main.method} {main.path}"
+        status = main.status if main is not None else None
+        latency = main.latency_ms if main is not None and main.status is not None else elapsed
         return StepResult(number, name, request, outcome, detail, status, round(latency, 1))
 
     async def _server_time(self) -> str:
