@@ -286,26 +286,7 @@ def parse_order(wire: OrderWire) -> Order:
     intent = _ORDER_TYPE_WORDS.get(wire.type.lower())
     if intent is None:
         raise _malformed(f"order {wire.order_id}: unknown type {wire.type!r}")
-    price = _positive(wire.price)
-    return Order(
-        id=wire.order_id,
-        symbol=unified(wire.symbol),
-        intent=intent,
-        order_type=OrderType.LIMIT if price is not None else OrderType.MARKET,
-        status=_STATUS_WORDS.get(wire.status.lower(), OrderStatus.UNKNOWN),
-        amount=wire.size,
-        filled=wire.filled_qty or Decimal(0),
-        price=price,
-        average_price=_positive(wire.price_avg),
-        fee=abs(wire.fee or Decimal(0)),
-        realized_pnl=wire.totalProfits or Decimal(0),
-        client_order_id=wire.client_oid,
-        time_in_force=_TIF_WORDS.get(wire.order_type.lower(), TimeInForce.GTC),
-        timestamp=wire.createTime,
-        take_profit_price=_positive(wire.presetTakeProfitPrice),
-        stop_loss_price=_positive(wire.presetStopLossPrice),
-        raw=_raw(wire),
-    )
+    return _order(wire, intent, _STATUS_WORDS.get(wire.status.lower(), OrderStatus.UNKNOWN))
 
 
 def parse_plan_order(wire: PlanOrderWire) -> Order:
@@ -313,13 +294,18 @@ def parse_plan_order(wire: PlanOrderWire) -> Order:
     intent = _PLAN_TYPE_CODES.get(wire.type)
     if intent is None:
         raise _malformed(f"trigger order {wire.order_id}: unknown type {wire.type!r}")
+    return _order(wire, intent, _PLAN_STATUS_CODES.get(wire.status, OrderStatus.UNKNOWN))
+
+
+def _order(wire: OrderWire | PlanOrderWire, intent: OrderIntent, status: OrderStatus) -> Order:
+    """The fields normal and trigger orders share; only their type and status vocabularies differ."""
     price = _positive(wire.price)
     return Order(
         id=wire.order_id,
         symbol=unified(wire.symbol),
         intent=intent,
         order_type=OrderType.LIMIT if price is not None else OrderType.MARKET,
-        status=_PLAN_STATUS_CODES.get(wire.status, OrderStatus.UNKNOWN),
+        status=status,
         amount=wire.size,
         filled=wire.filled_qty or Decimal(0),
         price=price,
