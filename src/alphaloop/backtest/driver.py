@@ -1,0 +1,552 @@
+"""The backtest clock: replays bars through a ledger, doing work only where something happens.
+
+Every bar b is, in this order (the same order for every ledger, so results compare exactly):
+
+1. open: each symbol's open price is a price point at ts_b (TP/SL, liquidation);
+2. funding: settlements due at ts_b, at the marks just set;
+3. orders: the signals decided at the close of bar b-1 are executed at b's open (closes first,
+   then entries, symbols in order), sized at that moment's equity;
+4. path: the rest of each symbol's bar, open -> low -> high -> close for a rising bar and
+   open -> high -> low -> close for a falling one, at ts_b + step - 1.
+
+With `skip_idle_bars` (the fast path) only "event bars" run those steps: bars with orders or
+funding, plus bars where a stop/target level is reached or where a liquidation is possible by a
+conservative bound (every open position at its worst price of the bar at once). Before an event
+bar the marks are set to the previous bar's closes, which is exactly where a full replay would
+have left them, because nothing could fire in between. The exact path (`skip_idle_bars=False`,
+any ledger including the simulator core) runs every bar; the parity test compares the two.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from alphaloop.backtest.result import BacktestResult, ExitReason, FillRecord, TradeRecord
+from alphaloop.decision.base import SymbolPlan
+from alphaloop.engine.ledger import FillLog, SymbolSpec
+from alphaloop.engine.sizing import SizingPolicy
+from alphaloop.model.frame import MarketFrame
+from alphaloop.model.snapshot import FloatArray
+
+_NAN = math.nan
+#: Bars searched at once for a stop/target hit before widening the window (most trades are short).
+_FIRST_WINDOW = 512
+
+
+class Ledger(Protocol):
+    """What the driver needs from an account: the float `PerpLedger` or the simulator core."""
+
+    wallet: float
+    direction: list[int]
+    size: list[float]
+    open_value: list[float]
+    stop: list[float]
+    target: list[float]
+    last: list[float]
+    position_funding: list[float]
+    fills: FillLog
+    wallet_events: list[tuple[int, float]]
+    open_symbols: list[int]
+    liquidations: int
+    fees_paid: float
+    funding_paid: float
+    leverage: list[int]
+
+    def equity(self) -> float: ...
+    def available(self) -> float: ...
+    def taker_price(self, i: int, side: int, last: float) -> float: ...
+    def set_mark(self, i: int, price: float) -> None: ...
+    def price_point(self, i: int, price: float, now_ms: int) -> None: ...
+    def settle_funding(self, i: int, rate: float, now_ms: int) -> float: ...
+    def open(
+        self, i: int, direction: int, size: float, price: float, now_ms: int, stop: float, target: float
+    ) -> None: ...
+    def close(self, i: int, now_ms: int, reason: str = ...) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DriverOptions:
+    initial_equity: float = 10_000.0
+    sizing: SizingPolicy = field(default_factory=SizingPolicy)
+    maintenance_margin_rate: float = 0.005
+    skip_idle_bars: bool = True
+
+
+@dataclass(slots=True)
+class DriverStats:
+    bars: int = 0
+    event_bars: int = 0
+    skipped_entries: int = 0
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str) -> None:
+        self.skipped_entries += 1
+        self.skip_reasons[reason] = self.skip_reasons.get(reason, 0) + 1
+
+
+class _Series:
+    """One symbol's arrays plus what the search needs, computed once."""
+
+    __slots__ = ("close", "ffill_close", "global_high", "global_low", "high", "low", "open", "valid")
+
+    def __init__(self, frame: MarketFrame, symbol: str) -> None:
+        bars = frame.bars[symbol]
+        self.open, self.high, self.low, self.close = bars.open, bars.high, bars.low, bars.close
+        valid = ~np.isnan(bars.close)
+        self.valid = valid
+        if valid.all():
+            self.ffill_close = bars.close
+        else:
+            index = np.where(valid, np.arange(len(valid)), 0)
+            np.maximum.accumulate(index, out=index)
+            self.ffill_close = np.where(valid[index], bars.close[index], np.nan)
+        any_valid = bool(valid.any())
+        self.global_low = float(np.nanmin(bars.low)) if any_valid else _NAN
+        self.global_high = float(np.nanmax(bars.high)) if any_valid else _NAN
+
+
+def _path_after_open(o: float, h: float, low: float, c: float) -> list[float]:
+    points = [o, low, h, c] if c >= o else [o, h, low, c]
+    path: list[float] = []
+    previous = o
+    for p in points[1:]:
+        if p != previous:
+            path.append(p)
+            previous = p
+    return path
+
+
+class BacktestDriver:
+    def __init__(
+        self,
+        frame: MarketFrame,
+        plans: Mapping[str, SymbolPlan],
+        specs: Sequence[SymbolSpec],
+        ledger: Ledger,
+        options: DriverOptions,
+        *,
+        strategy: str = "",
+    ) -> None:
+        self.frame = frame
+        self.symbols = list(frame.bars)
+        if [s.symbol for s in specs] != self.symbols:
+            raise ValueError("specs must follow the frame's symbols, in order")
+        self.plans = [plans[s] for s in self.symbols]
+        self.specs = list(specs)
+        self.ledger = ledger
+        self.options = options
+        self.strategy = strategy
+        self.series = [_Series(frame, s) for s in self.symbols]
+        self.n = len(frame.ts)
+        self.step = frame.step_ms
+        self.stats = DriverStats(bars=self.n)
+        self._hit_bar = [self.n] * len(self.symbols)
+        #: (wallet, fill count) for which "no liquidation at any price of the run" was shown.
+        self._safe_state: tuple[float, int] | None = None
+
+    # ---------------------------------------------------------------- schedule
+    def _static_events(self) -> tuple[np.ndarray, dict[int, list[tuple[int, float]]], dict[int, list[int]]]:
+        n = self.n
+        funding_at: dict[int, list[tuple[int, float]]] = {}
+        orders_at: dict[int, list[int]] = {}
+        parts = []
+        for i, symbol in enumerate(self.symbols):
+            plan = self.plans[i]
+            decided = np.flatnonzero((plan.entry != 0) | plan.exit)
+            execute = decided + 1
+            execute = execute[execute < n]
+            parts.append(execute)
+            for b in execute.tolist():
+                orders_at.setdefault(b, []).append(i)
+            funding = self.frame.funding.get(symbol)
+            if funding is not None and len(funding.ts):
+                bars = np.searchsorted(self.frame.ts, funding.ts, side="left")
+                inside = bars < n
+                fb = bars[inside]
+                parts.append(fb)
+                for b, rate in zip(fb.tolist(), funding.rate[inside].tolist(), strict=True):
+                    funding_at.setdefault(b, []).append((i, rate))
+        events = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+        return events, funding_at, orders_at
+
+    # ---------------------------------------------------------------- run
+    def run(self) -> BacktestResult:
+        events, funding_at, orders_at = self._static_events()
+        if not self.options.skip_idle_bars:
+            for b in range(self.n):
+                self._process_every_symbol(b, funding_at.get(b, ()), orders_at.get(b, ()))
+            return self._result()
+        position = -1  # the last processed bar
+        for nxt in [*events.tolist(), self.n]:
+            while True:
+                risk = self._next_risk_bar(position + 1, nxt)
+                if risk >= nxt:
+                    break
+                self._process_bar(risk, (), ())
+                position = risk
+            if nxt < self.n:
+                self._process_bar(nxt, funding_at.get(nxt, ()), orders_at.get(nxt, ()))
+                position = nxt
+        return self._result()
+
+    # ---------------------------------------------------------------- one bar
+    def _process_every_symbol(
+        self, b: int, funding: Sequence[tuple[int, float]], orders: Sequence[int]
+    ) -> None:
+        """The reference replay: every symbol, every price point (no skipping, no resync)."""
+        ledger = self.ledger
+        ts = int(self.frame.ts[b])
+        self.stats.event_bars += 1
+        live = [i for i, s in enumerate(self.series) if s.valid[b]]
+        for i in live:
+            ledger.price_point(i, float(self.series[i].open[b]), ts)
+        for i, rate in funding:
+            if ledger.direction[i] and ledger.last[i] == ledger.last[i]:
+                ledger.settle_funding(i, rate, ts)
+        if orders:
+            self._execute(b - 1, b, ts, orders)
+        inside = ts + self.step - 1
+        for i in live:
+            self._path(i, b, inside)
+
+    def _path(self, i: int, b: int, now_ms: int) -> None:
+        s = self.series[i]
+        for point in _path_after_open(float(s.open[b]), float(s.high[b]), float(s.low[b]), float(s.close[b])):
+            self.ledger.price_point(i, point, now_ms)
+
+    def _process_bar(self, b: int, funding: Sequence[tuple[int, float]], orders: Sequence[int]) -> None:
+        """One event bar of the fast path: exact price points only where something can fire.
+
+        A symbol's points are replayed when its stop/target is reached in this bar or when a
+        liquidation is possible; otherwise its mark is simply moved (open, then close), which
+        is all a full replay would have done to it.
+        """
+        ledger = self.ledger
+        series = self.series
+        ts = int(self.frame.ts[b])
+        self.stats.event_bars += 1
+        liquidation = self._liquidation_possible(b)
+        exact = [i for i in ledger.open_symbols if liquidation or self._hit_bar[i] == b]
+        if exact:
+            for i in exact:
+                previous = series[i].ffill_close[b - 1] if b else math.nan
+                if previous == previous:
+                    ledger.set_mark(i, float(previous))
+        for i in ledger.open_symbols:
+            if i not in exact and series[i].valid[b]:
+                ledger.set_mark(i, float(series[i].open[b]))
+        for i in orders:
+            if series[i].valid[b] and not ledger.direction[i]:
+                ledger.set_mark(i, float(series[i].open[b]))
+        for i in exact:
+            if series[i].valid[b]:
+                ledger.price_point(i, float(series[i].open[b]), ts)
+        for i, rate in funding:
+            if ledger.direction[i] and ledger.last[i] == ledger.last[i]:
+                ledger.settle_funding(i, rate, ts)
+        if orders:
+            self._execute(b - 1, b, ts, orders)
+            if not liquidation:
+                liquidation = self._liquidation_possible(b)
+        inside = ts + self.step - 1
+        for i in list(ledger.open_symbols):
+            s = series[i]
+            if not s.valid[b]:
+                continue
+            if liquidation or self._hit_bar[i] == b:
+                self._path(i, b, inside)
+            else:
+                ledger.set_mark(i, float(s.close[b]))
+
+    def _liquidation_possible(self, b: int) -> bool:
+        return bool(self.ledger.open_symbols) and self._liquidation_bar(b, b + 1) == b
+
+    def _execute(self, d: int, b: int, ts: int, symbols: Sequence[int]) -> None:
+        ledger = self.ledger
+        entries: list[tuple[int, int]] = []
+        for i in symbols:
+            plan = self.plans[i]
+            entry = int(plan.entry[d])
+            direction = ledger.direction[i]
+            if plan.exit[d] and direction and entry != direction:
+                ledger.close(i, ts)
+                direction = 0
+            if entry and entry != direction:
+                if direction:
+                    ledger.close(i, ts)
+                entries.append((i, entry))
+        for i, entry in entries:
+            self._open(i, entry, d, b, ts)
+
+    def _open(self, i: int, direction: int, d: int, b: int, ts: int) -> None:
+        ledger = self.ledger
+        spec = self.specs[i]
+        if ledger.last[i] != ledger.last[i]:
+            self.stats.skip("no price")
+            return
+        price = ledger.taker_price(i, direction, ledger.last[i])
+        plan = self.plans[i]
+        stop = float(plan.stop_loss[d])
+        target = float(plan.take_profit[d])
+        if stop == stop:
+            stop = spec.round_price(stop)
+            # The venue refuses a preset stop on the wrong side of the fill (a gap jumped it).
+            if stop >= price if direction > 0 else stop <= price:
+                self.stats.skip("stop beyond fill price")
+                return
+        if target == target:
+            target = spec.round_price(target)
+            if target <= price if direction > 0 else target >= price:
+                self.stats.skip("target beyond fill price")
+                return
+        sizing = self.options.sizing
+        if sizing.mode == "units":
+            size = sizing.size(
+                spec, price=price, equity=1.0, available=ledger.available(), leverage=ledger.leverage[i]
+            )
+        else:
+            size = sizing.size(
+                spec,
+                price=price,
+                equity=ledger.equity(),
+                available=ledger.available(),
+                leverage=ledger.leverage[i],
+                stop=stop,
+            )
+        if size <= 0:
+            self.stats.skip("size below minimum or no margin")
+            return
+        ledger.open(i, direction, size, price, ts, stop, target)
+        self._hit_bar[i] = self._find_hit(i, b) if (stop == stop or target == target) else self.n
+
+    # ---------------------------------------------------------------- search
+    def _find_hit(self, i: int, start: int) -> int:
+        """First bar >= start where symbol i's stop or target level is reached (n if never)."""
+        ledger = self.ledger
+        s = self.series[i]
+        d = ledger.direction[i]
+        stop, target = ledger.stop[i], ledger.target[i]
+        lo = start
+        width = _FIRST_WINDOW
+        while lo < self.n:
+            hi = min(self.n, lo + width)
+            low, high = s.low[lo:hi], s.high[lo:hi]
+            hit = np.zeros(hi - lo, dtype=bool)
+            if stop == stop:
+                hit |= (low <= stop) if d > 0 else (high >= stop)
+            if target == target:
+                hit |= (high >= target) if d > 0 else (low <= target)
+            first = int(np.argmax(hit))
+            if hit[first]:
+                return lo + first
+            lo, width = hi, width * 8
+        return self.n
+
+    def _next_risk_bar(self, start: int, end: int) -> int:
+        """First bar in [start, end) where a stop/target or a liquidation may fire; `end` if none."""
+        ledger = self.ledger
+        if start >= end or not ledger.open_symbols:
+            return end
+        risk = end
+        for i in ledger.open_symbols:
+            hit = self._hit_bar[i]
+            if hit < start:
+                hit = self._find_hit(i, start)
+                self._hit_bar[i] = hit
+            if hit < risk:
+                risk = hit
+        return min(risk, self._liquidation_bar(start, risk))
+
+    def _liquidation_bar(self, start: int, end: int) -> int:
+        ledger = self.ledger
+        state = (ledger.wallet, len(ledger.fills))
+        if state == self._safe_state:
+            return end
+        rate = self.options.maintenance_margin_rate
+        # Tier 1: every position at its worst price of the whole run, marks at their highest.
+        equity = ledger.wallet
+        maintenance = 0.0
+        for i in ledger.open_symbols:
+            s = self.series[i]
+            d = ledger.direction[i]
+            worst_price = s.global_low if d > 0 else s.global_high
+            equity += d * (ledger.size[i] * worst_price - ledger.open_value[i])
+            maintenance += s.global_high * ledger.size[i] * rate
+        if equity > maintenance:
+            self._safe_state = state
+            return end
+        # Tier 2: bar by bar over [start, end), still every position at its worst at once.
+        worst_equity = np.full(end - start, ledger.wallet)
+        worst_maintenance = np.zeros(end - start)
+        for i in ledger.open_symbols:
+            s = self.series[i]
+            d = ledger.direction[i]
+            low = np.nan_to_num(s.low[start:end], nan=ledger.last[i])
+            high = np.nan_to_num(s.high[start:end], nan=ledger.last[i])
+            if start > 0:
+                # A bar's first point is checked while the other marks still sit at their
+                # previous closes, so those closes belong to the bar's range too.
+                previous = np.nan_to_num(s.ffill_close[start - 1 : end - 1], nan=ledger.last[i])
+                low = np.minimum(low, previous)
+                high = np.maximum(high, previous)
+            worst = low if d > 0 else high
+            worst_equity += d * (ledger.size[i] * worst - ledger.open_value[i])
+            worst_maintenance += high * (ledger.size[i] * rate)
+        danger = worst_equity <= worst_maintenance
+        first = int(np.argmax(danger)) if len(danger) else 0
+        if len(danger) and danger[first]:
+            return start + first
+        return end
+
+    # ---------------------------------------------------------------- output
+    def _equity_curve(self, cols: _FillColumns) -> tuple[FloatArray, FloatArray]:
+        """Equity and gross exposure at every bar close, rebuilt from the fills and wallet events
+        (positions only change at fills, the wallet only at fills, funding and liquidations)."""
+        n = self.n
+        ledger = self.ledger
+        grid = self.frame.ts
+        fill_bar = np.searchsorted(grid, cols.timestamp, side="right") - 1
+        wallet = np.bincount(fill_bar, weights=cols.realized_pnl - cols.fee, minlength=n)[:n]
+        if ledger.wallet_events:
+            events = np.array(ledger.wallet_events, dtype=np.float64).reshape(-1, 2)
+            ev_bar = np.searchsorted(grid, events[:, 0].astype(np.int64), side="right") - 1
+            wallet = wallet + np.bincount(ev_bar, weights=events[:, 1], minlength=n)[:n]
+        equity = (np.cumsum(wallet) + self.options.initial_equity).astype(np.float64)
+        exposure = np.zeros(n)
+        bars = np.arange(n)
+        for i, s in enumerate(self.series):
+            mine = cols.symbol == i
+            if not mine.any():
+                continue
+            state = np.searchsorted(fill_bar[mine], bars, side="right") - 1
+            started = state >= 0
+            state = np.maximum(state, 0)
+            size = np.where(started, cols.signed_size_after[mine][state], 0.0)
+            value = np.where(started, cols.signed_value_after[mine][state], 0.0)
+            close = np.nan_to_num(s.ffill_close, nan=0.0)
+            equity += size * close - value
+            exposure += np.abs(size) * close
+        return equity, exposure
+
+    def _result(self) -> BacktestResult:
+        ledger = self.ledger
+        cols = _FillColumns(ledger.fills)
+        equity, exposure = self._equity_curve(cols)
+        return BacktestResult(
+            strategy=self.strategy,
+            timeframe=self.frame.timeframe,
+            symbols=tuple(self.symbols),
+            initial_equity=self.options.initial_equity,
+            ts=self.frame.ts,
+            equity=equity,
+            gross_exposure=exposure,
+            trades=tuple(self._trades(cols)),
+            fills=tuple(self._fills(cols)),
+            fees_paid=ledger.fees_paid,
+            funding_paid=ledger.funding_paid,
+            liquidations=ledger.liquidations,
+            closes={s: self.series[i].close for i, s in enumerate(self.symbols)},
+        )
+
+    def _fills(self, cols: _FillColumns) -> list[FillRecord]:
+        log = self.ledger.fills
+        symbols = [self.symbols[i] for i in log.symbol]
+        return list(
+            map(
+                FillRecord._make,
+                zip(
+                    log.timestamp,
+                    symbols,
+                    log.side,
+                    log.size,
+                    log.price,
+                    log.fee,
+                    log.realized_pnl,
+                    log.reason,
+                    strict=True,
+                ),
+            )
+        )
+
+    def _trades(self, cols: _FillColumns) -> list[TradeRecord]:
+        """Pair each opening fill with the next fill of its symbol (the engine never adds to a
+        position, so that fill closes it); the unpaired last one is the open trade."""
+        log = self.ledger.fills
+        count = len(log)
+        if not count:
+            return []
+        order = np.lexsort((np.arange(count), cols.symbol))
+        sym = cols.symbol[order]
+        is_open = cols.is_open[order]
+        has_next = np.concatenate((sym[1:] == sym[:-1], [False]))
+        paired = is_open & has_next
+        opens = order[paired]
+        closes = order[np.flatnonzero(paired) + 1]
+        reasons = [_EXIT_REASON.get(log.reason[k], ExitReason.SIGNAL) for k in closes.tolist()]
+        names = [self.symbols[i] for i in cols.symbol[opens].tolist()]
+        rows = zip(
+            names,
+            cols.side[opens].tolist(),
+            cols.size[opens].tolist(),
+            cols.timestamp[opens].tolist(),
+            cols.price[opens].tolist(),
+            cols.timestamp[closes].tolist(),
+            cols.price[closes].tolist(),
+            cols.realized_pnl[closes].tolist(),
+            (cols.fee[opens] + cols.fee[closes]).tolist(),
+            cols.funding[closes].tolist(),
+            reasons,
+            strict=True,
+        )
+        trades = list(map(TradeRecord._make, rows))
+        last_ts = int(self.frame.ts[-1]) + self.step
+        for k in order[is_open & ~has_next].tolist():
+            i = log.symbol[k]
+            close = float(self.series[i].ffill_close[-1])
+            side, size, price = log.side[k], log.size[k], log.price[k]
+            trades.append(
+                TradeRecord(
+                    self.symbols[i],
+                    side,
+                    size,
+                    log.timestamp[k],
+                    price,
+                    last_ts,
+                    close,
+                    side * (close - price) * size,
+                    log.fee[k],
+                    self.ledger.position_funding[i],
+                    ExitReason.END,
+                )
+            )
+        trades.sort(key=lambda t: (t.entry_ts, self.symbols.index(t.symbol)))
+        return trades
+
+
+_EXIT_REASON = {
+    "stop_loss": ExitReason.STOP_LOSS,
+    "take_profit": ExitReason.TAKE_PROFIT,
+    "liquidation": ExitReason.LIQUIDATION,
+}
+
+
+class _FillColumns:
+    """The fill log as numpy arrays (built once per result)."""
+
+    def __init__(self, log: FillLog) -> None:
+        self.timestamp = np.asarray(log.timestamp, dtype=np.int64)
+        self.symbol = np.asarray(log.symbol, dtype=np.int64)
+        self.side = np.asarray(log.side, dtype=np.int64)
+        self.size = np.asarray(log.size, dtype=np.float64)
+        self.price = np.asarray(log.price, dtype=np.float64)
+        self.fee = np.asarray(log.fee, dtype=np.float64)
+        self.realized_pnl = np.asarray(log.realized_pnl, dtype=np.float64)
+        self.funding = np.asarray(log.funding, dtype=np.float64)
+        self.signed_size_after = np.asarray(log.signed_size_after, dtype=np.float64)
+        self.signed_value_after = np.asarray(log.signed_value_after, dtype=np.float64)
+        self.is_open = np.fromiter((r == "open" for r in log.reason), dtype=bool, count=len(log))

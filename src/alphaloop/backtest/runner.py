@@ -1,0 +1,132 @@
+"""Run a strategy over a `MarketFrame`: plan -> driver -> ledger -> `BacktestResult`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from alphaloop.backtest.driver import BacktestDriver, DriverOptions, DriverStats, Ledger
+from alphaloop.backtest.result import BacktestResult
+from alphaloop.decision.base import SymbolPlan, VectorizedModel
+from alphaloop.engine.ledger import LedgerConfig, PerpLedger, SymbolSpec
+from alphaloop.engine.sizing import SizingPolicy
+from alphaloop.model.errors import ConfigurationError
+from alphaloop.model.frame import FundingSeries, MarketFrame
+from alphaloop.model.instruments import COMPETITION_MAX_LEVERAGE, Instrument
+from alphaloop.venues.sim.core import ExchangeConfig
+from alphaloop.venues.sim.server.contracts import default_instruments
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestConfig:
+    initial_equity: float = 10_000.0
+    leverage: int = 1
+    sizing: SizingPolicy = field(default_factory=SizingPolicy)
+    #: Adverse fraction on every taker fill (0.0005 = 5 bps); the spread is zero.
+    slippage: float = 0.0
+    #: None: each instrument's own taker fee (WEEX 0.08%).
+    taker_fee: float | None = None
+    funding: bool = True
+    #: Run every bar through the simulator core (Decimal, slow) instead of the float ledger.
+    exact: bool = False
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.leverage <= COMPETITION_MAX_LEVERAGE:
+            raise ConfigurationError(f"leverage must be between 1 and {COMPETITION_MAX_LEVERAGE}")
+        if self.initial_equity <= 0:
+            raise ConfigurationError("initial equity must be positive")
+        if not 0 <= self.slippage < 0.1:
+            raise ConfigurationError("slippage must be a fraction in [0, 0.1)")
+
+
+def instruments_for(symbols: Sequence[str], taker_fee: float | None = None) -> list[Instrument]:
+    """The simulator's contract terms for each symbol (WEEX defaults), optionally another fee."""
+    known = default_instruments()
+    out = []
+    for symbol in symbols:
+        if symbol not in known:
+            raise ConfigurationError(f"no contract terms for {symbol}")
+        instrument = known[symbol]
+        if taker_fee is not None:
+            instrument = replace(instrument, taker_fee=Decimal(repr(taker_fee)))
+        out.append(instrument)
+    return out
+
+
+def exchange_config(config: BacktestConfig) -> ExchangeConfig:
+    """The simulator-core settings a backtest implies (shared by both ledgers)."""
+    return ExchangeConfig(
+        market_slippage=Decimal(repr(config.slippage)),
+        spread_ticks=0,
+        default_leverage=config.leverage,
+        enforce_price_band=False,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRun:
+    result: BacktestResult
+    plans: Mapping[str, SymbolPlan]
+    stats: DriverStats
+
+
+def run_plans(
+    frame: MarketFrame,
+    plans: Mapping[str, SymbolPlan],
+    config: BacktestConfig,
+    *,
+    strategy: str,
+) -> BacktestRun:
+    symbols = list(frame.bars)
+    instruments = instruments_for(symbols, config.taker_fee)
+    specs = [SymbolSpec.from_instrument(i) for i in instruments]
+    if not config.funding:
+        frame = MarketFrame(
+            frame.timeframe, frame.ts, frame.bars, {s: FundingSeries.empty() for s in symbols}
+        )
+    core_config = exchange_config(config)
+    sizing = replace(config.sizing, leverage=config.leverage, slots=config.sizing.slots or len(symbols))
+    ledger: Ledger
+    if config.exact:
+        from alphaloop.engine.core_ledger import CoreLedger
+
+        ledger = CoreLedger(instruments, config.initial_equity, config.leverage, core_config)
+    else:
+        ledger = PerpLedger(
+            specs,
+            config.initial_equity,
+            [config.leverage] * len(symbols),
+            LedgerConfig(
+                maintenance_margin_rate=float(core_config.maintenance_margin_rate),
+                liquidation_fee_rate=float(core_config.liquidation_fee_rate),
+                slippage=config.slippage,
+                tpsl_delay_ms=core_config.tpsl_registration_delay_ms,
+            ),
+        )
+    options = DriverOptions(
+        initial_equity=config.initial_equity,
+        sizing=sizing,
+        maintenance_margin_rate=float(core_config.maintenance_margin_rate),
+        skip_idle_bars=not config.exact,
+    )
+    driver = BacktestDriver(frame, plans, specs, ledger, options, strategy=strategy)
+    result = driver.run()
+    result = replace(
+        result,
+        params={
+            "leverage": config.leverage,
+            "sizing": config.sizing.mode,
+            "slippage": config.slippage,
+            "funding": config.funding,
+            "exact": config.exact,
+        },
+    )
+    return BacktestRun(result, plans, driver.stats)
+
+
+def run_backtest(
+    frame: MarketFrame, model: VectorizedModel, config: BacktestConfig | None = None
+) -> BacktestRun:
+    config = config or BacktestConfig()
+    return run_plans(frame, model.plan(frame), config, strategy=model.info.name)
