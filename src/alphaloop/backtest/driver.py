@@ -20,7 +20,7 @@ any ledger including the simulator core) runs every bar; the parity test compare
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -175,11 +175,18 @@ class BacktestDriver:
         return events, funding_at, orders_at
 
     # ---------------------------------------------------------------- run
-    def run(self) -> BacktestResult:
+    def run(self, on_close: Callable[[int], Sequence[int]] | None = None) -> BacktestResult:
+        """Replay the frame. `on_close(b)`, for models that decide bar by bar, is called after
+        each bar with the ledger in its end-of-bar state; it writes its signals into the plans at
+        index b and returns the symbols that have one (executed at bar b + 1)."""
         events, funding_at, orders_at = self._static_events()
-        if not self.options.skip_idle_bars:
+        if on_close is not None or not self.options.skip_idle_bars:
             for b in range(self.n):
                 self._process_every_symbol(b, funding_at.get(b, ()), orders_at.get(b, ()))
+                if on_close is not None and b + 1 < self.n:
+                    symbols = on_close(b)
+                    if symbols:
+                        orders_at[b + 1] = sorted(set(orders_at.get(b + 1, [])) | set(symbols))
             return self._result()
         position = -1  # the last processed bar
         for nxt in [*events.tolist(), self.n]:

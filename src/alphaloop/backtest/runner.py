@@ -11,6 +11,7 @@ from alphaloop.backtest.result import BacktestResult
 from alphaloop.decision.base import SymbolPlan, VectorizedModel
 from alphaloop.engine.ledger import LedgerConfig, PerpLedger, SymbolSpec
 from alphaloop.engine.sizing import SizingPolicy
+from alphaloop.model.decision import Decision
 from alphaloop.model.errors import ConfigurationError
 from alphaloop.model.frame import FundingSeries, MarketFrame
 from alphaloop.model.instruments import COMPETITION_MAX_LEVERAGE, Instrument
@@ -69,6 +70,49 @@ class BacktestRun:
     result: BacktestResult
     plans: Mapping[str, SymbolPlan]
     stats: DriverStats
+    #: Stepwise runs only: every Decision the model returned, in bar order.
+    decisions: tuple[Decision, ...] = ()
+
+
+def specs_for(frame: MarketFrame, config: BacktestConfig) -> list[SymbolSpec]:
+    return [SymbolSpec.from_instrument(i) for i in instruments_for(list(frame.bars), config.taker_fee)]
+
+
+def build_ledger(frame: MarketFrame, config: BacktestConfig) -> Ledger:
+    """The float ledger, or the simulator core itself with `config.exact`."""
+    symbols = list(frame.bars)
+    instruments = instruments_for(symbols, config.taker_fee)
+    core_config = exchange_config(config)
+    if config.exact:
+        from alphaloop.engine.core_ledger import CoreLedger
+
+        return CoreLedger(instruments, config.initial_equity, config.leverage, core_config)
+    return PerpLedger(
+        [SymbolSpec.from_instrument(i) for i in instruments],
+        config.initial_equity,
+        [config.leverage] * len(symbols),
+        LedgerConfig(
+            maintenance_margin_rate=float(core_config.maintenance_margin_rate),
+            liquidation_fee_rate=float(core_config.liquidation_fee_rate),
+            slippage=config.slippage,
+            tpsl_delay_ms=core_config.tpsl_registration_delay_ms,
+        ),
+    )
+
+
+def driver_options(frame: MarketFrame, config: BacktestConfig) -> DriverOptions:
+    slots = config.sizing.slots if config.sizing.slots > 1 else len(frame.bars)
+    return DriverOptions(
+        initial_equity=config.initial_equity,
+        sizing=replace(config.sizing, leverage=config.leverage, slots=slots),
+        maintenance_margin_rate=float(exchange_config(config).maintenance_margin_rate),
+        skip_idle_bars=not config.exact,
+    )
+
+
+def without_funding(frame: MarketFrame) -> MarketFrame:
+    empty = {s: FundingSeries.empty() for s in frame.bars}
+    return MarketFrame(frame.timeframe, frame.ts, frame.bars, empty)
 
 
 def run_plans(
@@ -78,51 +122,24 @@ def run_plans(
     *,
     strategy: str,
 ) -> BacktestRun:
-    symbols = list(frame.bars)
-    instruments = instruments_for(symbols, config.taker_fee)
-    specs = [SymbolSpec.from_instrument(i) for i in instruments]
     if not config.funding:
-        frame = MarketFrame(
-            frame.timeframe, frame.ts, frame.bars, {s: FundingSeries.empty() for s in symbols}
-        )
-    core_config = exchange_config(config)
-    sizing = replace(config.sizing, leverage=config.leverage, slots=config.sizing.slots or len(symbols))
-    ledger: Ledger
-    if config.exact:
-        from alphaloop.engine.core_ledger import CoreLedger
-
-        ledger = CoreLedger(instruments, config.initial_equity, config.leverage, core_config)
-    else:
-        ledger = PerpLedger(
-            specs,
-            config.initial_equity,
-            [config.leverage] * len(symbols),
-            LedgerConfig(
-                maintenance_margin_rate=float(core_config.maintenance_margin_rate),
-                liquidation_fee_rate=float(core_config.liquidation_fee_rate),
-                slippage=config.slippage,
-                tpsl_delay_ms=core_config.tpsl_registration_delay_ms,
-            ),
-        )
-    options = DriverOptions(
-        initial_equity=config.initial_equity,
-        sizing=sizing,
-        maintenance_margin_rate=float(core_config.maintenance_margin_rate),
-        skip_idle_bars=not config.exact,
-    )
-    driver = BacktestDriver(frame, plans, specs, ledger, options, strategy=strategy)
-    result = driver.run()
-    result = replace(
-        result,
-        params={
-            "leverage": config.leverage,
-            "sizing": config.sizing.mode,
-            "slippage": config.slippage,
-            "funding": config.funding,
-            "exact": config.exact,
-        },
-    )
+        frame = without_funding(frame)
+    driver = BacktestDriver(
+        frame, plans, specs_for(frame, config), build_ledger(frame, config), driver_options(frame, config),
+        strategy=strategy,
+    )  # fmt: skip
+    result = replace(driver.run(), params=run_params(config))
     return BacktestRun(result, plans, driver.stats)
+
+
+def run_params(config: BacktestConfig) -> dict[str, object]:
+    return {
+        "leverage": config.leverage,
+        "sizing": config.sizing.mode,
+        "slippage": config.slippage,
+        "funding": config.funding,
+        "exact": config.exact,
+    }
 
 
 def run_backtest(

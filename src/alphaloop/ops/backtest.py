@@ -1,0 +1,124 @@
+"""`alphaloop backtest` as a service: load data, run the strategy and both baselines, measure,
+write the report. The CLI (and later the web UI) only render what this returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alphaloop.backtest.baselines import buy_and_hold, random_baselines
+from alphaloop.backtest.metrics import compute_metrics
+from alphaloop.backtest.report import write_report
+from alphaloop.backtest.result import BacktestResult
+from alphaloop.backtest.runner import BacktestConfig, BacktestRun, run_plans
+from alphaloop.backtest.summary import build_summary, run_meta
+from alphaloop.data import load_frame
+from alphaloop.decision.base import DecisionModel, VectorizedModel
+from alphaloop.model.errors import ConfigurationError
+from alphaloop.model.frame import MarketFrame
+
+#: (stage, done, total): stages are "load", "plan", "simulate", "baselines", "report".
+Progress = Callable[[str, int, int], None]
+
+
+def parse_day(text: str) -> int:
+    """`2024-01-01` (or a full ISO time) as ms UTC; naive times are UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise ConfigurationError(f"not a date: {text!r} (expected YYYY-MM-DD)") from error
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRequest:
+    symbols: Sequence[str]
+    timeframe: str
+    start_ms: int | None
+    end_ms: int | None
+    config: BacktestConfig
+    seeds: int = 20
+    out_dir: Path | None = None
+    data_dir: Path | None = None
+    store_dir: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestOutcome:
+    summary: dict[str, object]
+    result: BacktestResult
+    buy_and_hold: BacktestResult
+    random: list[BacktestResult]
+    report: Path | None
+    skipped_entries: dict[str, int] = field(default_factory=dict)
+
+
+def default_report_dir(strategy: str, when: datetime | None = None) -> Path:
+    stamp = (when or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+    return Path("reports") / f"backtest-{strategy}-{stamp}"
+
+
+def plan_or_replay(model: DecisionModel, frame: MarketFrame, config: BacktestConfig) -> BacktestRun:
+    if isinstance(model, VectorizedModel):
+        return run_plans(frame, model.plan(frame), config, strategy=model.info.name)
+    from alphaloop.backtest.stepwise import run_stepwise
+
+    return run_stepwise(frame, model, config)
+
+
+def run_backtest_report(
+    request: BacktestRequest, model: DecisionModel, *, progress: Progress | None = None
+) -> BacktestOutcome:
+    def tick(stage: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress(stage, done, total)
+
+    tick("load", 0, 1)
+    frame = load_frame(
+        request.symbols,
+        request.timeframe,
+        start_ms=request.start_ms,
+        end_ms=request.end_ms,
+        data_dir=request.data_dir,
+        store_dir=request.store_dir,
+    )
+    if len(frame.ts) < 2:
+        raise ConfigurationError("fewer than two bars in the requested period: widen --start/--end")
+    tick("load", 1, 1)
+    tick("simulate", 0, 1)
+    run = plan_or_replay(model, frame, request.config)
+    tick("simulate", 1, 1)
+    tick("baselines", 0, request.seeds + 1)
+    hold = buy_and_hold(frame, request.config)
+    tick("baselines", 1, request.seeds + 1)
+    randoms = random_baselines(
+        frame,
+        run,
+        request.config,
+        seeds=request.seeds,
+        on_seed=lambda seed: tick("baselines", seed + 2, request.seeds + 1),
+    )
+    report_dir = request.out_dir
+    report_path = report_dir / "report.html" if report_dir is not None else None
+    meta = run_meta(run.result, report=report_path)
+    meta["model"] = model.info.label
+    meta["leverage"] = request.config.leverage
+    meta["sizing"] = request.config.sizing.mode
+    meta["skipped_entries"] = dict(run.stats.skip_reasons)
+    summary = build_summary(
+        compute_metrics(run.result),
+        compute_metrics(hold),
+        [compute_metrics(r) for r in randoms],
+        meta,
+    )
+    if report_dir is not None:
+        tick("report", 0, 1)
+        write_report(
+            report_dir, run.result, summary, buy_and_hold=hold, random_equity=[r.equity for r in randoms]
+        )
+        tick("report", 1, 1)
+    return BacktestOutcome(summary, run.result, hold, randoms, report_path, dict(run.stats.skip_reasons))
