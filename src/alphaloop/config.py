@@ -117,6 +117,8 @@ class Settings(BaseSettings):
     mode: Literal["backtest", "paper", "live"] = "paper"
     venue: Literal["weex", "woox"] = "weex"
     data_dir: Path = DEFAULT_DATA_DIR
+    #: the Parquet store of `alphaloop data` (ALPHALOOP_STORE_DIR), relative to the working directory
+    store_dir: Path = Path("data/store")
     weex: WeexSettings = WeexSettings()
     competition: CompetitionSettings = CompetitionSettings()
 

@@ -63,6 +63,7 @@ class Ledger(Protocol):
     def set_mark(self, i: int, price: float) -> None: ...
     def price_point(self, i: int, price: float, now_ms: int) -> None: ...
     def settle_funding(self, i: int, rate: float, now_ms: int) -> float: ...
+    def settle_funding_batch(self, i: int, times: list[int], paid: list[float]) -> None: ...
     def open(
         self, i: int, direction: int, size: float, price: float, now_ms: int, stop: float, target: float
     ) -> None: ...
@@ -110,6 +111,25 @@ class _Series:
         self.global_high = float(np.nanmax(bars.high)) if any_valid else _NAN
 
 
+class _FundingRun:
+    """Settlements of one open position over a stretch of bars: their bars and amounts paid."""
+
+    __slots__ = ("bars", "paid", "symbol")
+
+    def __init__(self, symbol: int, bars: np.ndarray, paid: np.ndarray) -> None:
+        self.symbol, self.bars, self.paid = symbol, bars, paid
+
+
+def batch_floor(wallet: float, runs: Sequence[_FundingRun]) -> float:
+    """The lowest wallet the settlements reach, in time order."""
+    if not runs:
+        return wallet
+    bars = np.concatenate([r.bars for r in runs])
+    paid = np.concatenate([r.paid for r in runs])
+    cumulative = np.cumsum(paid[np.argsort(bars, kind="stable")])
+    return wallet - max(0.0, float(cumulative.max()))
+
+
 def _path_after_open(o: float, h: float, low: float, c: float) -> list[float]:
     points = [o, low, h, c] if c >= o else [o, h, low, c]
     path: list[float] = []
@@ -146,11 +166,14 @@ class BacktestDriver:
         self.step = frame.step_ms
         self.stats = DriverStats(bars=self.n)
         self._hit_bar = [self.n] * len(self.symbols)
+        self._fund_bar: list[np.ndarray | None] = [None] * len(self.symbols)
+        self._fund_rate: list[np.ndarray] = [np.zeros(0)] * len(self.symbols)
         #: (wallet, fill count) for which "no liquidation at any price of the run" was shown.
         self._safe_state: tuple[float, int] | None = None
 
     # ---------------------------------------------------------------- schedule
     def _static_events(self) -> tuple[np.ndarray, dict[int, list[tuple[int, float]]], dict[int, list[int]]]:
+        """Bars with orders (sorted), funding by bar, order symbols by bar."""
         n = self.n
         funding_at: dict[int, list[tuple[int, float]]] = {}
         orders_at: dict[int, list[int]] = {}
@@ -167,9 +190,9 @@ class BacktestDriver:
             if funding is not None and len(funding.ts):
                 bars = np.searchsorted(self.frame.ts, funding.ts, side="left")
                 inside = bars < n
-                fb = bars[inside]
-                parts.append(fb)
-                for b, rate in zip(fb.tolist(), funding.rate[inside].tolist(), strict=True):
+                fb, rates = bars[inside], funding.rate[inside]
+                self._fund_bar[i], self._fund_rate[i] = fb, rates
+                for b, rate in zip(fb.tolist(), rates.tolist(), strict=True):
                     funding_at.setdefault(b, []).append((i, rate))
         events = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
         return events, funding_at, orders_at
@@ -191,15 +214,72 @@ class BacktestDriver:
         position = -1  # the last processed bar
         for nxt in [*events.tolist(), self.n]:
             while True:
-                risk = self._next_risk_bar(position + 1, nxt)
-                if risk >= nxt:
-                    break
-                self._process_bar(risk, (), ())
-                position = risk
+                batch = self._funding_batch(position + 1, nxt)
+                if batch is None:
+                    # Funding could matter for a liquidation (or lacks a price): settle it bar by bar.
+                    stop = self._next_funding_bar(position + 1, nxt)
+                    floor = self.ledger.wallet
+                    batch = []
+                else:
+                    stop, floor = nxt, batch_floor(self.ledger.wallet, batch)
+                risk = self._next_risk_bar(position + 1, stop, floor)
+                if risk < stop:
+                    self._settle_batch(batch, risk)
+                    self._process_bar(risk, funding_at.get(risk, ()), ())
+                    position = risk
+                    continue
+                self._settle_batch(batch, stop)
+                if stop < nxt:
+                    self._process_bar(stop, funding_at.get(stop, ()), ())
+                    position = stop
+                    continue
+                break
             if nxt < self.n:
                 self._process_bar(nxt, funding_at.get(nxt, ()), orders_at.get(nxt, ()))
                 position = nxt
         return self._result()
+
+    # ---------------------------------------------------------------- funding between events
+    def _funding_batch(self, start: int, end: int) -> list[_FundingRun] | None:
+        """The funding every open position pays in [start, end), computed at once (the position
+        is constant there and each settlement's mark is its bar's open). None when batching is
+        not exact: a settlement without a price, or one that could exhaust the wallet."""
+        ledger = self.ledger
+        runs: list[_FundingRun] = []
+        for i in ledger.open_symbols:
+            bars = self._fund_bar[i]
+            if bars is None:
+                continue
+            lo, hi = np.searchsorted(bars, (start, end))
+            if lo == hi:
+                continue
+            at = bars[lo:hi]
+            marks = self.series[i].open[at]
+            if np.isnan(marks).any():
+                return None
+            due = ledger.size[i] * marks * self._fund_rate[i][lo:hi]
+            runs.append(_FundingRun(i, at, due if ledger.direction[i] > 0 else -due))
+        if runs and batch_floor(ledger.wallet, runs) < 0:
+            return None
+        return runs
+
+    def _next_funding_bar(self, start: int, end: int) -> int:
+        first = end
+        for i in self.ledger.open_symbols:
+            bars = self._fund_bar[i]
+            if bars is not None:
+                k = int(np.searchsorted(bars, start))
+                if k < len(bars) and bars[k] < first:
+                    first = int(bars[k])
+        return first
+
+    def _settle_batch(self, runs: Sequence[_FundingRun], stop: int) -> None:
+        for run in runs:
+            k = int(np.searchsorted(run.bars, stop))
+            if k:
+                self.ledger.settle_funding_batch(
+                    run.symbol, self.frame.ts[run.bars[:k]].tolist(), run.paid[:k].tolist()
+                )
 
     # ---------------------------------------------------------------- one bar
     def _process_every_symbol(
@@ -354,7 +434,7 @@ class BacktestDriver:
             lo, width = hi, width * 8
         return self.n
 
-    def _next_risk_bar(self, start: int, end: int) -> int:
+    def _next_risk_bar(self, start: int, end: int, wallet_floor: float | None = None) -> int:
         """First bar in [start, end) where a stop/target or a liquidation may fire; `end` if none."""
         ledger = self.ledger
         if start >= end or not ledger.open_symbols:
@@ -367,16 +447,20 @@ class BacktestDriver:
                 self._hit_bar[i] = hit
             if hit < risk:
                 risk = hit
-        return min(risk, self._liquidation_bar(start, risk))
+        return min(risk, self._liquidation_bar(start, risk, wallet_floor))
 
-    def _liquidation_bar(self, start: int, end: int) -> int:
+    def _liquidation_bar(self, start: int, end: int, wallet_floor: float | None = None) -> int:
+        """First bar in [start, end) where a liquidation cannot be ruled out, by a bound that
+        puts every position at its worst price at once and the wallet at `wallet_floor` (the
+        lowest it gets from funding in the range)."""
         ledger = self.ledger
-        state = (ledger.wallet, len(ledger.fills))
+        wallet = ledger.wallet if wallet_floor is None else min(ledger.wallet, wallet_floor)
+        state = (wallet, len(ledger.fills))
         if state == self._safe_state:
             return end
         rate = self.options.maintenance_margin_rate
         # Tier 1: every position at its worst price of the whole run, marks at their highest.
-        equity = ledger.wallet
+        equity = wallet
         maintenance = 0.0
         for i in ledger.open_symbols:
             s = self.series[i]
@@ -388,7 +472,7 @@ class BacktestDriver:
             self._safe_state = state
             return end
         # Tier 2: bar by bar over [start, end), still every position at its worst at once.
-        worst_equity = np.full(end - start, ledger.wallet)
+        worst_equity = np.full(end - start, wallet)
         worst_maintenance = np.zeros(end - start)
         for i in ledger.open_symbols:
             s = self.series[i]

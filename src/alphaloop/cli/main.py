@@ -7,6 +7,8 @@ import logging
 import typer
 
 from alphaloop import __version__
+from alphaloop.cli.backtest import backtest
+from alphaloop.cli.data import data_app
 from alphaloop.cli.demo import demo
 from alphaloop.cli.qualify import qualify
 from alphaloop.cli.sim import sim_app
@@ -19,6 +21,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(sim_app, name="sim")
+app.add_typer(data_app, name="data")
+app.command()(backtest)
 app.command()(qualify)
 app.command()(demo)
 

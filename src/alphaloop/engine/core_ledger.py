@@ -99,6 +99,9 @@ class CoreLedger:
         self._refresh()
         return paid
 
+    def settle_funding_batch(self, i: int, times: list[int], paid: list[float]) -> None:
+        raise NotImplementedError("the exact ledger settles every funding through the core")
+
     # ---------------------------------------------------------------- trading
     def open(
         self, i: int, direction: int, size: float, price: float, now_ms: int, stop: float, target: float

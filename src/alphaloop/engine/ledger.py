@@ -252,6 +252,15 @@ class PerpLedger:
         self._check_liquidation(now_ms)
         return paid
 
+    def settle_funding_batch(self, i: int, times: list[int], paid: list[float]) -> None:
+        """Settlements computed by the caller (amounts paid, same rule as `settle_funding`) for a
+        stretch where the wallet provably covers them and no liquidation is possible."""
+        for now_ms, amount in zip(times, paid, strict=True):
+            self.wallet -= amount
+            self.wallet_events.append((now_ms, -amount))
+            self.position_funding[i] += amount
+            self.funding_paid += amount
+
     # ----------------------------------------------------------------- trading
     def open(
         self, i: int, direction: int, size: float, price: float, now_ms: int, stop: float, target: float
