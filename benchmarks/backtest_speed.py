@@ -117,14 +117,15 @@ def backtesting_run(frame: MarketFrame, symbol: str) -> tuple[list[Trade], float
         start = time.perf_counter()
         stats = bt.run()
         elapsed = time.perf_counter() - start
+    ms = 1_000_000
     trades = [
-        (int(row.EntryTime.value // 1_000_000), int(row.ExitTime.value // 1_000_000), 1 if row.Size > 0 else -1,
+        (int(row.EntryTime.value // ms), int(row.ExitTime.value // ms), 1 if row.Size > 0 else -1,
          float(abs(row.Size)), float(row.EntryPrice), float(row.ExitPrice))
         for row in stats["_trades"].itertuples()
     ]  # fmt: skip
     for trade in bt._results._strategy.trades:  # the open one, kept open by finalize_trades=False
         trades.append(
-            (int(trade.entry_time.value // 1_000_000), -1, 1 if trade.size > 0 else -1, float(abs(trade.size)),
+            (int(trade.entry_time.value // ms), -1, 1 if trade.size > 0 else -1, float(abs(trade.size)),
              float(trade.entry_price), float("nan"))
         )  # fmt: skip
     return trades, elapsed
@@ -188,13 +189,16 @@ def cold_start(symbol: str, timeframe: str) -> float:
         "from alphaloop.backtest.runner import BacktestConfig, run_backtest;"
         "from alphaloop.data import load_frame; from alphaloop.decision.rules import SmaCross;"
         "from alphaloop.engine.sizing import SizingPolicy; from pathlib import Path;"
-        f"f=load_frame([{symbol!r}], {timeframe!r}, data_dir=Path({str(DATA)!r}), store_dir=Path({str(NO_STORE)!r}));"
+        f"f=load_frame([{symbol!r}], {timeframe!r}, data_dir=Path({str(DATA)!r}),"
+        f" store_dir=Path({str(NO_STORE)!r}));"
         "t1=time.perf_counter();"
         "run_backtest(f, SmaCross(), BacktestConfig(initial_equity=1e6, leverage=20,"
         " sizing=SizingPolicy(mode='units')));"
         "t2=time.perf_counter(); print(t1-t, t2-t1)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     # Imports plus the first run; CSV loading is excluded, as for the other libraries.
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import alphaloop"], check=True)
@@ -215,7 +219,9 @@ def main() -> None:
         start = 1672531200000 if timeframe == "1h" else None  # the reference's 1h check starts 2023-01-01
         frame = load_frame(symbols, timeframe, start_ms=start, data_dir=DATA, store_dir=NO_STORE)
         bars = sum(int((~np.isnan(frame.bars[s].close)).sum()) for s in symbols)
-        t_ref, run_ref = timed(lambda f=frame: run_backtest(f, SmaCross(), alphaloop_config(False)), args.repeat)
+        t_ref, run_ref = timed(
+            lambda f=frame: run_backtest(f, SmaCross(), alphaloop_config(False)), args.repeat
+        )
         t_perp, _ = timed(lambda f=frame: run_backtest(f, SmaCross(), alphaloop_config(True)), args.repeat)
         result = run_ref.result  # type: ignore[attr-defined]
         closed = sum(not t.is_open for t in result.trades)
@@ -227,7 +233,8 @@ def main() -> None:
             t_vbt, portfolio = timed(lambda f=frame, s=symbols: vectorbt_run(f, s), args.repeat)
             row["vectorbt"] = bars / t_vbt
             equal_vbt = all(
-                same(alphaloop_trades(result, s), vectorbt_trades(portfolio, frame, k)) for k, s in enumerate(symbols)
+                same(alphaloop_trades(result, s), vectorbt_trades(portfolio, frame, k))
+                for k, s in enumerate(symbols)
             )
             bt_times, equal_bt = [], True
             for s in symbols:
@@ -241,7 +248,9 @@ def main() -> None:
             print(f"trade lists equal: backtesting.py {equal_bt}, vectorbt {equal_vbt}")
         rows.append(row)
     print("\nbars/second (median; data loading excluded)")
-    header = f"{'series':<12}{'bars':>10}{'alphaloop':>14}{'alphaloop+perp':>16}{'backtesting.py':>16}{'vectorbt':>12}"
+    columns = [("series", "<12"), ("bars", ">10"), ("alphaloop", ">14"), ("alphaloop+perp", ">16")]
+    columns += [("backtesting.py", ">16"), ("vectorbt", ">12")]
+    header = "".join(f"{name:{fmt}}" for name, fmt in columns)
     print(header)
     for r in rows:
         print(
@@ -253,7 +262,8 @@ def main() -> None:
                 f"{'':<12}alphaloop+perp / backtesting.py = {r['alphaloop_perp'] / r['backtesting.py']:.1f}x "
                 f"(target >= 10x); / vectorbt = {r['alphaloop_perp'] / r['vectorbt']:.2f}x (target >= 0.5x)"
             )
-    print(f"\nalphaloop cold start (interpreter + imports + first BTCUSDT-5m run): {cold_start('BTC/USDT:USDT', '5m'):.2f} s")
+    seconds = cold_start("BTC/USDT:USDT", "5m")
+    print(f"\nalphaloop cold start (interpreter + imports + first BTCUSDT-5m run): {seconds:.2f} s")
 
 
 if __name__ == "__main__":
