@@ -124,6 +124,8 @@ def batch_floor(wallet: float, runs: Sequence[_FundingRun]) -> float:
     """The lowest wallet the settlements reach, in time order."""
     if not runs:
         return wallet
+    if len(runs) == 1:
+        return wallet - max(0.0, float(np.cumsum(runs[0].paid).max()))
     bars = np.concatenate([r.bars for r in runs])
     paid = np.concatenate([r.paid for r in runs])
     cumulative = np.cumsum(paid[np.argsort(bars, kind="stable")])

@@ -64,6 +64,10 @@ def backtest(
     llm_model: Annotated[str | None, typer.Option(help="LLM: model id.")] = None,
     llm_mode: Annotated[str, typer.Option(help="LLM: live, record or replay (cassettes).")] = "live",
     llm_cassettes: Annotated[Path | None, typer.Option(help="LLM: cassette folder.")] = None,
+    llm_hybrid: Annotated[
+        bool,
+        typer.Option("--llm-hybrid", help="LLM: the ML model decides first, the LLM makes the final call."),
+    ] = False,
     config_file: Path | None = ConfigOption,
 ) -> None:
     """Backtest a strategy with perp accounting (fees, funding, margin, liquidation) and report it
@@ -86,7 +90,10 @@ def backtest(
         if strategy == "llm":
             from alphaloop.cli.llm_options import build_cli_llm_agent
 
-            decision_model = build_cli_llm_agent(llm_base_url, llm_model, llm_mode, llm_cassettes, model)
+            decision_model = build_cli_llm_agent(
+                llm_base_url, llm_model, llm_mode, llm_cassettes, model, hybrid=llm_hybrid,
+                symbols=tuple(_symbols(symbols)),
+            )  # fmt: skip
         else:
             decision_model = build_strategy(strategy, StrategyOptions(seed=seed, model_path=model))
         request = BacktestRequest(
