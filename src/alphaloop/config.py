@@ -26,6 +26,8 @@ from pydantic_settings import (
 from alphaloop.model import COMPETITION_MAX_LEVERAGE, COMPETITION_SYMBOLS, ConfigurationError
 from alphaloop.model.instruments import to_unified_symbol
 from alphaloop.venues.weex.constants import DEFAULT_AI_LOG_PATH, PRODUCTION_BASE_URL
+from alphaloop.venues.woox.constants import DEFAULT_AI_LOG_FILE as WOOX_AI_LOG_FILE
+from alphaloop.venues.woox.constants import PRODUCTION_BASE_URL as WOOX_BASE_URL
 
 DEFAULT_CONFIG_FILE = Path("alphaloop.toml")
 DEFAULT_DATA_DIR = Path("../shared/data")
@@ -62,6 +64,24 @@ class WeexSettings(_Section):
         return value
 
 
+class WooxSettings(_Section):
+    """WOO X V3 (staging: https://api.staging.woox.io)."""
+
+    base_url: str = WOOX_BASE_URL
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    #: the account's position mode; HEDGE_MODE maps the port's open/close long/short one to one
+    position_mode: Literal["HEDGE_MODE", "ONE_WAY"] = "HEDGE_MODE"
+    #: WOO X has no AI-log endpoint: `upload_ai_log` appends one JSON line per log to this file
+    ai_log_file: Path = Path(WOOX_AI_LOG_FILE)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
 class CompetitionSettings(_Section):
     """Rules of the WEEX AI Wars competition; may be tightened, never loosened."""
 
@@ -95,6 +115,15 @@ class WeexCredentials:
         return "WeexCredentials(api_key=**********, secret_key=**********, passphrase=**********)"
 
 
+@dataclass(frozen=True, slots=True)
+class WooxCredentials:
+    api_key: SecretStr
+    api_secret: SecretStr
+
+    def __repr__(self) -> str:
+        return "WooxCredentials(api_key=**********, api_secret=**********)"
+
+
 class _PrefixedDotEnv(DotEnvSettingsSource):
     """A `.env` is often shared with other tools: ignore keys that are not ours."""
 
@@ -120,11 +149,14 @@ class Settings(BaseSettings):
     #: the Parquet store of `alphaloop data` (ALPHALOOP_STORE_DIR), relative to the working directory
     store_dir: Path = Path("data/store")
     weex: WeexSettings = WeexSettings()
+    woox: WooxSettings = WooxSettings()
     competition: CompetitionSettings = CompetitionSettings()
 
     weex_api_key: SecretStr | None = Field(default=None, validation_alias="WEEX_API_KEY")
     weex_secret_key: SecretStr | None = Field(default=None, validation_alias="WEEX_SECRET_KEY")
     weex_passphrase: SecretStr | None = Field(default=None, validation_alias="WEEX_PASSPHRASE")
+    woox_api_key: SecretStr | None = Field(default=None, validation_alias="WOOX_API_KEY")
+    woox_api_secret: SecretStr | None = Field(default=None, validation_alias="WOOX_API_SECRET")
 
     @classmethod
     def settings_customise_sources(
@@ -161,6 +193,19 @@ class Settings(BaseSettings):
         if key is None or secret is None or passphrase is None:  # unreachable; narrows the types
             raise ConfigurationError("incomplete WEEX credentials")
         return WeexCredentials(key, secret, passphrase)
+
+    def woox_credentials(self) -> WooxCredentials | None:
+        """Both WOO X secrets, or None when neither is set; only one of them is a configuration error."""
+        key, secret = self.woox_api_key, self.woox_api_secret
+        has_key = key is not None and bool(key.get_secret_value())
+        has_secret = secret is not None and bool(secret.get_secret_value())
+        if not has_key and not has_secret:
+            return None
+        if key is None or secret is None or not has_key or not has_secret:
+            missing = "WOOX_API_SECRET" if has_key else "WOOX_API_KEY"
+            present = "WOOX_API_KEY" if has_key else "WOOX_API_SECRET"
+            raise ConfigurationError(f"{missing} missing while {present} is set")
+        return WooxCredentials(key, secret)
 
 
 def _describe(error: Mapping[str, Any]) -> str:

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from alphaloop.cli.common import ConfigOption, console, fail, settings_or_exit
 from alphaloop.model import ConfigurationError, to_unified_symbol
-from alphaloop.ops.qualify import QualifyReport, run_weex_qualify
+from alphaloop.ops.qualify import QualifyReport, run_weex_qualify, run_woox_qualify
 
 _STYLE = {"passed": "[green]✓ passed[/]", "failed": "[red]✗ failed[/]", "skipped": "[yellow]– skipped[/]"}
 
@@ -29,7 +29,7 @@ def render(report: QualifyReport) -> Table:
         table.add_row(
             str(step.number),
             step.name,
-            step.request.replace("/capi/v2/", ""),
+            step.request.replace("/capi/v2/", "").replace("/v3/", ""),
             "" if step.http_status is None else str(step.http_status),
             _STYLE[step.outcome],
             step.detail,
@@ -40,7 +40,10 @@ def render(report: QualifyReport) -> Table:
 
 def qualify(
     base_url: str = typer.Option(
-        None, "--base-url", help="WEEX API host (default: settings, i.e. production)"
+        None, "--base-url", help="API host of the venue (default: settings, i.e. production)"
+    ),
+    venue: str = typer.Option(
+        None, "--venue", help="weex or woox (default: settings `venue`, i.e. weex)", show_default=False
     ),
     symbol: str = typer.Option("cmt_btcusdt", "--symbol", help="contract for the ticker/order steps"),
     leverage: int = typer.Option(1, "--leverage", min=1, max=20, help="leverage to set in the leverage step"),
@@ -50,10 +53,22 @@ def qualify(
 ) -> None:
     """Run the competition's API-test checklist (server time ... fills); exit 0 only if all pass."""
     settings = settings_or_exit(config_file)
+    chosen = (venue or settings.venue).lower()
+    if chosen not in ("weex", "woox"):
+        fail(f"--venue must be weex or woox, not {venue!r}")
     try:
         unified = to_unified_symbol(symbol)
-        report = asyncio.run(
-            run_weex_qualify(
+        if chosen == "woox":
+            checklist = run_woox_qualify(
+                settings,
+                settings.woox_credentials(),
+                base_url=base_url,
+                symbol=unified,
+                leverage=leverage,
+                cleanup=cleanup,
+            )
+        else:
+            checklist = run_weex_qualify(
                 settings,
                 settings.weex_credentials(),
                 base_url=base_url,
@@ -61,7 +76,7 @@ def qualify(
                 leverage=leverage,
                 cleanup=cleanup,
             )
-        )
+        report = asyncio.run(checklist)
     except ConfigurationError as exc:
         fail(str(exc))
     if as_json:

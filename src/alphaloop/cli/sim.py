@@ -1,4 +1,4 @@
-"""`alphaloop sim ...`: the local exchange simulator that answers like WEEX (thin adapter)."""
+"""`alphaloop sim ...`: the local exchange simulator that answers like WEEX or WOO X (thin adapter)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ from alphaloop.venues.sim.server import (
     parse_fault_spec,
     serve,
 )
+from alphaloop.venues.sim.server.state import dialect_endpoint_names
 
-sim_app = typer.Typer(help="Local exchange simulator that answers like WEEX.", no_args_is_help=True)
+sim_app = typer.Typer(help="Local exchange simulator that answers like WEEX or WOO X.", no_args_is_help=True)
+DIALECT_NAMES = {"weex": "WEEX", "woox": "WOO X"}
 
 
 def _parse_start(text: str) -> int:
@@ -55,7 +57,17 @@ def serve_command(
         str | None, typer.Option(envvar="ALPHALOOP_SIM_SECRET_KEY", help="Its secret.")
     ] = None,
     passphrase: Annotated[
-        str | None, typer.Option(envvar="ALPHALOOP_SIM_PASSPHRASE", help="Its passphrase.")
+        str | None,
+        typer.Option(envvar="ALPHALOOP_SIM_PASSPHRASE", help="Its passphrase (WEEX only; WOO X has none)."),
+    ] = None,
+    dialect: Annotated[
+        str, typer.Option(help="Which venue's API to speak: weex (contract API v2) or woox (V3).")
+    ] = "weex",
+    timestamp_window_ms: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Accepted request-timestamp skew in ms (default: WEEX 30000, WOO X 300000)."
+        ),
     ] = None,
     balance: Annotated[str, typer.Option(help="Starting USDT balance of --api-key's account.")] = "1000",
     accounts: Annotated[
@@ -85,30 +97,37 @@ def serve_command(
     ip_reject: Annotated[str, typer.Option(help="Answer to a non-allow-listed IP: 40018 or 521.")] = "40018",
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
 ) -> None:
-    """Serve the WEEX contract API v2 from stored candles on http://HOST:PORT."""
+    """Serve the WEEX contract API v2 (or, with --dialect woox, WOO X V3) from stored candles."""
+    if dialect not in DIALECT_NAMES:
+        fail("--dialect must be weex or woox")
+    woox = dialect == "woox"
     if timeframe not in TIMEFRAME_MS:
         fail(f"--timeframe must be one of {', '.join(TIMEFRAME_MS)}")
     if ip_reject not in ("40018", "521"):
         fail("--ip-reject must be 40018 or 521")
     try:
-        parse_fault_spec(faults)
+        parse_fault_spec(faults, dialect_endpoint_names(dialect))
     except FaultSpecError as exc:
         fail(f"--faults: {exc}")
     try:
-        account_list = list(load_accounts(accounts)) if accounts else []
+        account_list = list(load_accounts(accounts, passphrase_required=not woox)) if accounts else []
         if api_key or secret_key or passphrase:
-            if not (api_key and secret_key and passphrase):
-                fail("--api-key, --secret-key and --passphrase go together")
+            if not (api_key and secret_key) or not (woox or passphrase):
+                together = (
+                    "--api-key and --secret-key" if woox else "--api-key, --secret-key and --passphrase"
+                )
+                fail(f"{together} go together")
             account_list.append(
                 ApiAccount(
                     api_key=api_key,
                     secret_key=SecretStr(secret_key),
-                    passphrase=SecretStr(passphrase),
+                    passphrase=SecretStr(passphrase or ""),
                     balance=balance,  # type: ignore[arg-type]  # pydantic parses the decimal text
                 )
             )
         if not account_list:
-            fail("give --api-key/--secret-key/--passphrase or --accounts FILE")
+            needed = "--api-key/--secret-key" if woox else "--api-key/--secret-key/--passphrase"
+            fail(f"give {needed} or --accounts FILE")
         config = ServerConfig(
             accounts=tuple(account_list),
             data_dir=data or default_data_dir(),
@@ -125,13 +144,17 @@ def serve_command(
                 order_calls_per_second=order_limit,
             ),
             ip_reject=ip_reject,  # type: ignore[arg-type]  # checked above
+            dialect=dialect,  # type: ignore[arg-type]  # checked above
+            timestamp_window_ms=timestamp_window_ms,
         )
         serve(
             config,
             host=host,
             port=port,
             log_level=log_level,
-            on_ready=lambda url: typer.echo(f"alphaloop sim: serving WEEX API on {url}", err=False),
+            on_ready=lambda url: typer.echo(
+                f"alphaloop sim: serving {DIALECT_NAMES[dialect]} API on {url}", err=False
+            ),
         )
     except (ConfigurationError, ValidationError) as exc:
         fail(str(exc))

@@ -1,8 +1,11 @@
-"""The competition's API-test checklist (spec section 9.1), run against any WEEX-compatible host.
+"""The competition's API-test checklist (spec section 9.1), run against any WEEX-compatible host,
+or the equivalent checklist against a WOO X host (`run_woox_qualify`).
 
 Steps: server time, account assets, ticker, set leverage, contract info, a small limit order
 sized from contract info, its fills, then (optionally) clean-up so no position is left behind.
-Private steps are skipped, with the reason, when no credentials are configured.
+The steps go through the venue port, so both venues run the same code; only the request each
+step reports differs (`weex_requests`, `woox_requests`). Private steps are skipped, with the
+reason, when no credentials are configured.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any, Literal
 
 import httpx
 
-from alphaloop.config import Settings, WeexCredentials
+from alphaloop.config import Settings, WeexCredentials, WooxCredentials
 from alphaloop.model import (
     AlphaloopError,
     Instrument,
@@ -28,15 +31,61 @@ from alphaloop.model import (
     Ticker,
     format_decimal,
     to_weex_symbol,
+    to_woox_symbol,
 )
 from alphaloop.ops.recording import RecordingTransport
 from alphaloop.venues.base import Venue
 from alphaloop.venues.weex.http import WeexHttpClient
 from alphaloop.venues.weex.venue import WeexVenue
+from alphaloop.venues.woox.http import WooxHttpClient
+from alphaloop.venues.woox.venue import WooxVenue
 
 StepOutcome = Literal["passed", "failed", "skipped"]
 
 NO_CREDENTIALS = "no credentials: set WEEX_API_KEY, WEEX_SECRET_KEY and WEEX_PASSPHRASE (environment or .env)"
+NO_WOOX_CREDENTIALS = "no credentials: set WOOX_API_KEY and WOOX_API_SECRET (environment or .env)"
+
+
+@dataclass(frozen=True, slots=True)
+class StepRequests:
+    """The venue call each checklist step reports ("METHOD /path[?query]")."""
+
+    server_time: str
+    assets: str
+    ticker: str
+    leverage: str
+    contracts: str
+    place_order: str
+    fills: str
+    cleanup: str
+
+
+def weex_requests(symbol: str) -> StepRequests:
+    venue_symbol = to_weex_symbol(symbol)
+    return StepRequests(
+        "GET /capi/v2/market/time",
+        "GET /capi/v2/account/assets",
+        f"GET /capi/v2/market/ticker?symbol={venue_symbol}",
+        "POST /capi/v2/account/leverage",
+        f"GET /capi/v2/market/contracts?symbol={venue_symbol}",
+        "POST /capi/v2/order/placeOrder",
+        f"GET /capi/v2/order/fills?symbol={venue_symbol}&orderId=…",
+        "POST /capi/v2/order/placeOrder | cancel_order",
+    )
+
+
+def woox_requests(symbol: str) -> StepRequests:
+    venue_symbol = to_woox_symbol(symbol)
+    return StepRequests(
+        "GET /v3/public/systemInfo",
+        "GET /v3/asset/balances",
+        f"GET /v3/public/futures?symbol={venue_symbol}",
+        "PUT /v3/futures/leverage",
+        "GET /v3/public/instruments",
+        "POST /v3/trade/order",
+        f"GET /v3/trade/transactionHistory?symbol={venue_symbol}",
+        "POST /v3/trade/order | DELETE /v3/trade/order",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,25 +147,27 @@ class QualifyRun:
     private: bool = True
     cleanup: bool = True
     fills_timeout: float = 5.0
+    requests: StepRequests | None = None
+    no_credentials: str = NO_CREDENTIALS
     _ctx: _Context = field(default_factory=_Context)
     _steps: list[StepResult] = field(default_factory=list)
 
     async def run(self) -> QualifyReport:
-        venue_symbol = to_weex_symbol(self.symbol)
+        requests = self.requests or weex_requests(self.symbol)
         plan: list[tuple[str, str, bool, Callable[[], Awaitable[str]]]] = [
-            ("server time", "GET /capi/v2/market/time", False, self._server_time),
-            ("account assets", "GET /capi/v2/account/assets", True, self._assets),
-            ("ticker", f"GET /capi/v2/market/ticker?symbol={venue_symbol}", False, self._ticker),
-            ("set leverage", "POST /capi/v2/account/leverage", True, self._leverage),
-            ("contract info", f"GET /capi/v2/market/contracts?symbol={venue_symbol}", False, self._contracts),
-            ("place limit order", "POST /capi/v2/order/placeOrder", True, self._place_order),
-            ("order fills", f"GET /capi/v2/order/fills?symbol={venue_symbol}&orderId=…", True, self._fills),
+            ("server time", requests.server_time, False, self._server_time),
+            ("account assets", requests.assets, True, self._assets),
+            ("ticker", requests.ticker, False, self._ticker),
+            ("set leverage", requests.leverage, True, self._leverage),
+            ("contract info", requests.contracts, False, self._contracts),
+            ("place limit order", requests.place_order, True, self._place_order),
+            ("order fills", requests.fills, True, self._fills),
         ]
         if self.cleanup:
-            plan.append(("clean up", "POST /capi/v2/order/placeOrder | cancel_order", True, self._cleanup))
+            plan.append(("clean up", requests.cleanup, True, self._cleanup))
         for number, (name, request, private, action) in enumerate(plan):
             if private and not self.private:
-                self._steps.append(StepResult(number, name, request, "skipped", NO_CREDENTIALS))
+                self._steps.append(StepResult(number, name, request, "skipped", self.no_credentials))
                 continue
             self._steps.append(await self._run_step(number, name, request, action))
         return QualifyReport(self.base_url, self.symbol, tuple(self._steps))
@@ -135,8 +186,12 @@ class QualifyRun:
         elapsed = (time.perf_counter() - started) * 1000
         exchanges = self.recorder.since(mark)
         # Report the checklist's own call; time syncs and look-ups around it are follow-ups.
-        expected_path = request.split()[1].split("?")[0]
-        main = next((x for x in exchanges if x.path == expected_path), exchanges[0] if exchanges else None)
+        expected_method, expected_target = request.split()[:2]
+        expected_path = expected_target.split("?")[0]
+        main = next(
+            (x for x in exchanges if x.method == expected_method and x.path == expected_path),
+            exchanges[0] if exchanges else None,
+        )
         if main is not None:
             request = f"{main.method} {main.path}"
         status = main.status if main is not None else None
@@ -282,6 +337,44 @@ async def run_weex_qualify(
             leverage=leverage,
             private=credentials is not None,
             cleanup=cleanup,
+        )
+        return await run.run()
+    finally:
+        await venue.close()
+
+
+async def run_woox_qualify(
+    settings: Settings,
+    credentials: WooxCredentials | None,
+    *,
+    base_url: str | None = None,
+    symbol: str = "BTC/USDT:USDT",
+    leverage: int = 1,
+    cleanup: bool = True,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> QualifyReport:
+    """The same checklist through `WooxVenue` against `base_url` (default: the configured WOO X host)."""
+    url = (base_url or settings.woox.base_url).rstrip("/")
+    recorder = RecordingTransport(transport)
+    client = WooxHttpClient(url, credentials, transport=recorder, timeout=settings.woox.timeout_seconds)
+    venue = WooxVenue(
+        client,
+        allowed_symbols=settings.competition.symbols,
+        max_leverage=settings.competition.max_leverage,
+        position_mode=settings.woox.position_mode,
+        ai_log_file=settings.woox.ai_log_file,
+    )
+    try:
+        run = QualifyRun(
+            venue,
+            recorder,
+            url,
+            symbol=symbol,
+            leverage=leverage,
+            private=credentials is not None,
+            cleanup=cleanup,
+            requests=woox_requests(symbol),
+            no_credentials=NO_WOOX_CREDENTIALS,
         )
         return await run.run()
     finally:

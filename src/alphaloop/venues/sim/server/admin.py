@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from alphaloop.model import AlphaloopError, to_unified_symbol
 from alphaloop.venues.sim.core import SimRejection
 from alphaloop.venues.sim.server.faults import FaultSpecError, parse_fault_spec
 from alphaloop.venues.sim.server.state import Simulator
@@ -72,6 +73,14 @@ def _decimal(body: dict[str, Any], name: str) -> Decimal:
         raise AdminError(f"'{name}' must be a decimal number") from None
 
 
+def _unified(symbol: str) -> str:
+    """Any venue spelling (`cmt_btcusdt`, `PERP_BTC_USDT`) as the unified symbol, else unchanged."""
+    try:
+        return to_unified_symbol(symbol)
+    except AlphaloopError:
+        return symbol
+
+
 def dispatch(sim: Simulator, method: str, action: str, raw: bytes) -> tuple[int, Any]:
     """Run one admin action; returns (HTTP status, payload)."""
     body = _body(raw) if method == "POST" else {}
@@ -101,18 +110,19 @@ def dispatch(sim: Simulator, method: str, action: str, raw: bytes) -> tuple[int,
         return 200, {"speed": speed, "sim_time_ms": sim.sync()}
     if action == "price":
         symbol = str(body.get("symbol", ""))
-        info = sim.contracts.get(symbol) or sim.by_unified.get(symbol)
+        info = sim.contracts.get(symbol) or sim.by_unified.get(symbol) or sim.by_unified.get(_unified(symbol))
         if info is None:
             raise AdminError(f"unknown symbol '{symbol}'")
         price = _decimal(body, "price")
         mark = _decimal(body, "mark") if "mark" in body else None
         now = sim.sync()
         fills = sim.exchange.update_price(info.instrument.symbol, price, now_ms=now, mark=mark)
+        sim.observe(now)
         return 200, {"symbol": info.instrument.venue_symbol, "fills": len(fills), "sim_time_ms": now}
     if action == "faults":
         spec = str(body.get("spec", ""))
         try:
-            sim.faults.set_rules(parse_fault_spec(spec))
+            sim.faults.set_rules(parse_fault_spec(spec, sim.endpoint_names))
         except FaultSpecError as exc:
             raise AdminError(str(exc)) from None
         return 200, {"spec": sim.faults.spec}

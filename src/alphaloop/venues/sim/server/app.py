@@ -246,5 +246,12 @@ class SimulatorApp:
 
 
 def create_app(config: ServerConfig, *, sim: Simulator | None = None) -> SimulatorApp:
-    """The ASGI app for `config` (pass `sim` to share or inspect the simulator state)."""
-    return SimulatorApp(sim or Simulator(config))
+    """The ASGI app for `config` (pass `sim` to share or inspect the simulator state): the WEEX
+    dialect, or with `config.dialect == "woox"` the WOO X one."""
+    simulator = sim or Simulator(config)
+    if simulator.config.dialect == "woox":
+        # imported here: the WOO X app builds on this module
+        from alphaloop.venues.sim.server.woox.app import WooxSimulatorApp
+
+        return WooxSimulatorApp(simulator)
+    return SimulatorApp(simulator)

@@ -87,6 +87,11 @@ class ServerConfig(_Frozen):
     lenient_signatures: bool = False
     #: symbols served (WEEX spelling); default: every default contract that has data
     symbols: tuple[str, ...] | None = None
+    #: which venue's API the server speaks: WEEX contract v2 (default) or WOO X V3
+    dialect: Literal["weex", "woox"] = "weex"
+    #: accepted |server time - request timestamp| in ms; None = the dialect's documented window
+    #: (WEEX 30 s, WOO X 300 s)
+    timestamp_window_ms: Annotated[int, Field(gt=0)] | None = None
 
 
 def default_data_dir() -> Path:
@@ -95,12 +100,13 @@ def default_data_dir() -> Path:
     return Path(env) if env else DEFAULT_DATA_DIR
 
 
-def load_accounts(path: Path) -> tuple[ApiAccount, ...]:
+def load_accounts(path: Path, *, passphrase_required: bool = True) -> tuple[ApiAccount, ...]:
     """Read API accounts from a JSON or TOML file.
 
     Accepted shapes: `{"accounts": [{...}, ...]}` (JSON or TOML `[[accounts]]`) or a bare JSON list.
     Each entry has `api_key`, `secret_key`, `passphrase` and optionally `balance`, `account_id`,
-    `allowed_ips`, `status`, `can_trade`, `ai_log_allowed`.
+    `allowed_ips`, `status`, `can_trade`, `ai_log_allowed`. WOO X keys have no passphrase: with
+    `passphrase_required=False` an entry may leave it out.
     """
     try:
         text = path.read_text(encoding="utf-8")
@@ -117,6 +123,8 @@ def load_accounts(path: Path) -> tuple[ApiAccount, ...]:
         raise ConfigurationError(f"accounts file {path} must hold a non-empty list 'accounts'")
     accounts: list[ApiAccount] = []
     for number, entry in enumerate(entries, start=1):
+        if not passphrase_required and isinstance(entry, dict):
+            entry = {"passphrase": "", **entry}
         try:
             accounts.append(ApiAccount.model_validate(entry))
         except ValidationError as exc:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -101,7 +101,7 @@ def _positive_int(key: str, text: str, rule: str) -> int:
     return int(text)
 
 
-def _parse_rule(text: str) -> FaultRule:
+def _parse_rule(text: str, names: Collection[str] = ENDPOINTS_BY_NAME) -> FaultRule:
     head, _, trigger_text = text.partition("@")
     targets_text, colon, action = head.partition(":")
     targets_text, action = targets_text.strip(), action.strip()
@@ -111,14 +111,14 @@ def _parse_rule(text: str) -> FaultRule:
         )
     targets: frozenset[str] | None = None
     if targets_text != "*":
-        names = [n.strip() for n in targets_text.split(",")]
-        unknown = [n for n in names if n not in ENDPOINTS_BY_NAME]
+        targets_list = [n.strip() for n in targets_text.split(",")]
+        unknown = [n for n in targets_list if n not in names]
         if unknown:
             raise FaultSpecError(
                 f"fault rule '{text}': unknown endpoint {', '.join(repr(n) for n in unknown)} "
                 f"(use names from the endpoint table, e.g. placeOrder, ticker, or *)"
             )
-        targets = frozenset(names)
+        targets = frozenset(targets_list)
     kind, status, duration = _parse_action(action, text)
     fields: dict[str, int | float] = {}
     if trigger_text.strip():
@@ -188,9 +188,10 @@ def _parse_action(action: str, rule: str) -> tuple[FaultKind, int, int]:
     )
 
 
-def parse_fault_spec(spec: str) -> tuple[FaultRule, ...]:
-    """Parse a SPEC (module docstring) into rules; raises `FaultSpecError` with the bad rule quoted."""
-    return tuple(_parse_rule(part.strip()) for part in spec.split(";") if part.strip())
+def parse_fault_spec(spec: str, names: Collection[str] = ENDPOINTS_BY_NAME) -> tuple[FaultRule, ...]:
+    """Parse a SPEC (module docstring) into rules; raises `FaultSpecError` with the bad rule quoted.
+    `names` are the endpoint names targets may use (default: WEEX's; the WOO X dialect passes its own)."""
+    return tuple(_parse_rule(part.strip(), names) for part in spec.split(";") if part.strip())
 
 
 class FaultInjector:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from alphaloop.model import TIMEFRAME_MS, ConfigurationError, Instrument
 from alphaloop.venues.sim.core import Exchange, ExchangeConfig
@@ -20,7 +20,8 @@ from alphaloop.venues.sim.server.config import ApiAccount, ServerConfig
 from alphaloop.venues.sim.server.contracts import ContractInfo, contract_infos, default_instruments
 from alphaloop.venues.sim.server.faults import FaultInjector, parse_fault_spec
 from alphaloop.venues.sim.server.ratelimit import ServerRateLimiter
-from alphaloop.venues.weex.constants import ENDPOINTS
+from alphaloop.venues.weex.constants import ENDPOINTS, TIMESTAMP_WINDOW_MS
+from alphaloop.venues.woox.constants import ENDPOINTS as WOOX_ENDPOINTS
 
 #: Numeric WEEX account ids are derived from the account's position in the config.
 ACCOUNT_ID_BASE = 590_105_411_156_181_178
@@ -28,6 +29,27 @@ ACCOUNT_ID_BASE = 590_105_411_156_181_178
 
 def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+class SimExtension(Protocol):
+    """State a dialect keeps beside the core (WOO X: position modes, algo orders...)."""
+
+    name: str
+
+    def reset(self) -> None:
+        """Forget everything; called after the simulator rebuilt its exchange."""
+        ...
+
+    def state(self) -> dict[str, Any]: ...
+
+    def observe(self, now_ms: int) -> None:
+        """The market may have moved (time advanced, a price was fed): catch up."""
+        ...
+
+
+def dialect_endpoint_names(dialect: str) -> tuple[str, ...]:
+    """The endpoint names of a dialect: what fault rules target and request counters count."""
+    return tuple(e.name for e in (WOOX_ENDPOINTS if dialect == "woox" else ENDPOINTS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +76,16 @@ class Simulator:
     ) -> None:
         self.config = config
         self._wall = wall
-        instruments = default_instruments(config.symbols)
+        self.monotonic = monotonic
+        self.extensions: list[SimExtension] = []
+        self.endpoint_names = dialect_endpoint_names(config.dialect)
+        if config.dialect == "woox":
+            # imported here: the WOO X dialect package imports this module
+            from alphaloop.venues.sim.server.woox.instruments import woox_instruments
+
+            instruments = woox_instruments(config.symbols)
+        else:
+            instruments = default_instruments(config.symbols)
         self.data = data or MarketData(config.data_dir, list(instruments), config.timeframe)
         # Serve only symbols that have data: a contract without prices could never be traded.
         self.instruments: dict[str, Instrument] = {
@@ -67,10 +98,13 @@ class Simulator:
             a.core_id: ACCOUNT_ID_BASE + n for n, a in enumerate(config.accounts)
         }
         self.auth = Authenticator(
-            config.accounts, ip_reject=config.ip_reject, lenient=config.lenient_signatures
+            config.accounts,
+            window_ms=config.timestamp_window_ms or TIMESTAMP_WINDOW_MS,
+            ip_reject=config.ip_reject,
+            lenient=config.lenient_signatures,
         )
         self.limiter = ServerRateLimiter(config.rate_limits, clock=monotonic)
-        self.faults = FaultInjector(parse_fault_spec(config.faults), seed=config.seed)
+        self.faults = FaultInjector(parse_fault_spec(config.faults, self.endpoint_names), seed=config.seed)
         self.start_ms = config.start_ms if config.start_ms is not None else self.data.default_start_ms()
         first_close = self.data.start_ms + TIMEFRAME_MS[config.timeframe]
         if not first_close <= self.start_ms < self.data.end_ms:
@@ -90,7 +124,7 @@ class Simulator:
             self.exchange.open_account(account.core_id, account.balance, now_ms=self.start_ms)
         self.replay = MarketReplay(self.data, self.exchange, self.start_ms)
         self.ai_logs: list[StoredAiLog] = []
-        self.counters: dict[str, dict[str, int]] = {e.name: {} for e in ENDPOINTS}
+        self.counters: dict[str, dict[str, int]] = {name: {} for name in self.endpoint_names}
         self.requests_total = 0
 
     def reset(self) -> None:
@@ -98,6 +132,8 @@ class Simulator:
         self.faults.set_rules(())
         self.limiter.reset()
         self._build_world()
+        for extension in self.extensions:
+            extension.reset()
 
     # ------------------------------------------------------------------ time
     def wall_ms(self) -> int:
@@ -109,7 +145,13 @@ class Simulator:
         now = self.clock.now_ms()
         if now > self.replay.now_ms:
             self.replay.advance_to(now)
+        self.observe(now)
         return now
+
+    def observe(self, now_ms: int) -> None:
+        """Let the dialect's extensions catch up with the market (no-op without extensions)."""
+        for extension in self.extensions:
+            extension.observe(now_ms)
 
     def advance(self, ms: int) -> int:
         self.clock.advance(ms)
@@ -157,4 +199,5 @@ class Simulator:
                 "fired": dict(self.faults.fired),
                 "skew_ms": self.faults.skew_ms,
             },
+            **({"dialect": {e.name: e.state() for e in self.extensions}} if self.extensions else {}),
         }
