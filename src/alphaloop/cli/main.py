@@ -10,6 +10,7 @@ from alphaloop import __version__
 from alphaloop.cli.backtest import backtest
 from alphaloop.cli.data import data_app
 from alphaloop.cli.demo import demo
+from alphaloop.cli.model import model_app
 from alphaloop.cli.qualify import qualify
 from alphaloop.cli.sim import sim_app
 
@@ -22,6 +23,7 @@ app = typer.Typer(
 )
 app.add_typer(sim_app, name="sim")
 app.add_typer(data_app, name="data")
+app.add_typer(model_app, name="model")
 app.command()(backtest)
 app.command()(qualify)
 app.command()(demo)

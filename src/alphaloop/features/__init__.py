@@ -1,0 +1,73 @@
+"""Indicators and the offline model's feature matrix: pure numpy, no I/O, no look-ahead."""
+
+from alphaloop.features.funding import funding_at, funding_known_at, funding_on_grid
+from alphaloop.features.indicators import (
+    atr,
+    ema,
+    log_returns,
+    macd,
+    realized_vol,
+    returns,
+    rsi,
+    sma,
+    true_range,
+    volume_ratio,
+    zscore,
+)
+from alphaloop.features.matrix import (
+    FEATURE_LOOKBACK,
+    FEATURE_NAMES,
+    FEATURE_SPECS,
+    FEATURES,
+    REFERENCE_SYMBOL,
+    FeatureSpec,
+    build_feature_matrices,
+    build_feature_matrix,
+    feature_panel,
+    warm_rows,
+)
+from alphaloop.features.panel import Panel
+from alphaloop.features.rolling import (
+    rolling_mean,
+    rolling_std,
+    rolling_sum,
+    shift,
+    sliding_max,
+    sliding_mean,
+    sliding_min,
+)
+
+__all__ = [
+    "FEATURES",
+    "FEATURE_LOOKBACK",
+    "FEATURE_NAMES",
+    "FEATURE_SPECS",
+    "REFERENCE_SYMBOL",
+    "FeatureSpec",
+    "Panel",
+    "atr",
+    "build_feature_matrices",
+    "build_feature_matrix",
+    "ema",
+    "feature_panel",
+    "funding_at",
+    "funding_known_at",
+    "funding_on_grid",
+    "log_returns",
+    "macd",
+    "realized_vol",
+    "returns",
+    "rolling_mean",
+    "rolling_std",
+    "rolling_sum",
+    "rsi",
+    "shift",
+    "sliding_max",
+    "sliding_mean",
+    "sliding_min",
+    "sma",
+    "true_range",
+    "volume_ratio",
+    "warm_rows",
+    "zscore",
+]

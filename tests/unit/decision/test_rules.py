@@ -67,7 +67,9 @@ def test_orders_fill_at_the_next_open_and_the_future_cannot_change_the_past() ->
     plan = model.plan(frame)[BTC]
     signal_bars = np.flatnonzero(plan.entry)
     opens = [f for f in result.fills if f.reason == "open"]
-    assert [f.timestamp for f in opens] == [int(frame.ts[b + 1]) for b in signal_bars if b + 1 < len(frame.ts)]
+    assert [f.timestamp for f in opens] == [
+        int(frame.ts[b + 1]) for b in signal_bars if b + 1 < len(frame.ts)
+    ]
     assert [f.price for f in opens] == [float(frame.bars[BTC].open[b + 1]) for b in signal_bars]
     # Scramble every bar after t+1 (t = a signal bar): nothing at or before t+1's open may change.
     t = int(signal_bars[len(signal_bars) // 2])
@@ -82,7 +84,9 @@ def test_orders_fill_at_the_next_open_and_the_future_cannot_change_the_past() ->
     )
     after = run_backtest(scrambled, model, replace(REFERENCE, funding=True)).result
     cutoff = int(frame.ts[t + 1])
-    assert [f for f in after.fills if f.timestamp <= cutoff] == [f for f in result.fills if f.timestamp <= cutoff]
+    assert [f for f in after.fills if f.timestamp <= cutoff] == [
+        f for f in result.fills if f.timestamp <= cutoff
+    ]
     np.testing.assert_array_equal(after.equity[: t + 1], result.equity[: t + 1])
 
 

@@ -226,4 +226,3 @@ def decision_json(decision: SymbolDecision) -> dict[str, Any]:
         "take_profit": decision.take_profit,
         "reason": decision.reason,
     }
-
