@@ -20,6 +20,7 @@ any ledger including the simulator core) runs every bar; the parity test compare
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -170,6 +171,8 @@ class BacktestDriver:
         self._hit_bar = [self.n] * len(self.symbols)
         self._fund_bar: list[np.ndarray | None] = [None] * len(self.symbols)
         self._fund_rate: list[np.ndarray] = [np.zeros(0)] * len(self.symbols)
+        #: The same funding bars as plain lists: `bisect` beats numpy on one scalar at a time.
+        self._fund_list: list[list[int]] = [[] for _ in self.symbols]
         #: (wallet, fill count) for which "no liquidation at any price of the run" was shown.
         self._safe_state: tuple[float, int] | None = None
 
@@ -194,6 +197,7 @@ class BacktestDriver:
                 inside = bars < n
                 fb, rates = bars[inside], funding.rate[inside]
                 self._fund_bar[i], self._fund_rate[i] = fb, rates
+                self._fund_list[i] = fb.tolist()
                 for b, rate in zip(fb.tolist(), rates.tolist(), strict=True):
                     funding_at.setdefault(b, []).append((i, rate))
         events = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
@@ -252,7 +256,8 @@ class BacktestDriver:
             bars = self._fund_bar[i]
             if bars is None:
                 continue
-            lo, hi = np.searchsorted(bars, (start, end))
+            listed = self._fund_list[i]
+            lo, hi = bisect_left(listed, start), bisect_left(listed, end)
             if lo == hi:
                 continue
             at = bars[lo:hi]
@@ -268,11 +273,10 @@ class BacktestDriver:
     def _next_funding_bar(self, start: int, end: int) -> int:
         first = end
         for i in self.ledger.open_symbols:
-            bars = self._fund_bar[i]
-            if bars is not None:
-                k = int(np.searchsorted(bars, start))
-                if k < len(bars) and bars[k] < first:
-                    first = int(bars[k])
+            listed = self._fund_list[i]
+            k = bisect_left(listed, start)
+            if k < len(listed) and listed[k] < first:
+                first = listed[k]
         return first
 
     def _settle_batch(self, runs: Sequence[_FundingRun], stop: int) -> None:
