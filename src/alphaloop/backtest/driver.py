@@ -52,6 +52,7 @@ class Ledger(Protocol):
     position_funding: list[float]
     fills: FillLog
     wallet_events: list[tuple[int, float]]
+    wallet_event_batches: list[tuple[np.ndarray, np.ndarray]]
     open_symbols: list[int]
     liquidations: int
     fees_paid: float
@@ -64,7 +65,7 @@ class Ledger(Protocol):
     def set_mark(self, i: int, price: float) -> None: ...
     def price_point(self, i: int, price: float, now_ms: int) -> None: ...
     def settle_funding(self, i: int, rate: float, now_ms: int) -> float: ...
-    def settle_funding_batch(self, i: int, times: list[int], paid: list[float]) -> None: ...
+    def settle_funding_batch(self, i: int, times: np.ndarray, paid: np.ndarray) -> None: ...
     def open(
         self, i: int, direction: int, size: float, price: float, now_ms: int, stop: float, target: float
     ) -> None: ...
@@ -115,10 +116,10 @@ class _Series:
 class _FundingRun:
     """Settlements of one open position over a stretch of bars: their bars and amounts paid."""
 
-    __slots__ = ("bars", "paid", "symbol")
+    __slots__ = ("bars", "listed", "paid", "symbol")
 
-    def __init__(self, symbol: int, bars: np.ndarray, paid: np.ndarray) -> None:
-        self.symbol, self.bars, self.paid = symbol, bars, paid
+    def __init__(self, symbol: int, bars: np.ndarray, paid: np.ndarray, listed: list[int]) -> None:
+        self.symbol, self.bars, self.paid, self.listed = symbol, bars, paid, listed
 
 
 def batch_floor(wallet: float, runs: Sequence[_FundingRun]) -> float:
@@ -265,7 +266,7 @@ class BacktestDriver:
             if np.isnan(marks).any():
                 return None
             due = ledger.size[i] * marks * self._fund_rate[i][lo:hi]
-            runs.append(_FundingRun(i, at, due if ledger.direction[i] > 0 else -due))
+            runs.append(_FundingRun(i, at, due if ledger.direction[i] > 0 else -due, listed[lo:hi]))
         if runs and batch_floor(ledger.wallet, runs) < 0:
             return None
         return runs
@@ -281,11 +282,9 @@ class BacktestDriver:
 
     def _settle_batch(self, runs: Sequence[_FundingRun], stop: int) -> None:
         for run in runs:
-            k = int(np.searchsorted(run.bars, stop))
+            k = bisect_left(run.listed, stop)
             if k:
-                self.ledger.settle_funding_batch(
-                    run.symbol, self.frame.ts[run.bars[:k]].tolist(), run.paid[:k].tolist()
-                )
+                self.ledger.settle_funding_batch(run.symbol, self.frame.ts[run.bars[:k]], run.paid[:k])
 
     # ---------------------------------------------------------------- one bar
     def _process_every_symbol(
@@ -325,41 +324,48 @@ class BacktestDriver:
         self.stats.event_bars += 1
         liquidation = self._liquidation_possible(b)
         exact = [i for i in ledger.open_symbols if liquidation or self._hit_bar[i] == b]
-        if exact:
-            for i in exact:
-                previous = series[i].ffill_close[b - 1] if b else math.nan
-                if previous == previous:
-                    ledger.set_mark(i, float(previous))
-        for i in ledger.open_symbols:
-            if i not in exact and series[i].valid[b]:
-                ledger.set_mark(i, float(series[i].open[b]))
-        for i in orders:
-            if series[i].valid[b] and not ledger.direction[i]:
-                ledger.set_mark(i, float(series[i].open[b]))
+        for i in exact:
+            previous = series[i].ffill_close[b - 1] if b else math.nan
+            if previous == previous:
+                ledger.set_mark(i, float(previous))
         for i in exact:
             if series[i].valid[b]:
                 ledger.price_point(i, float(series[i].open[b]), ts)
+        # Other marks are only read for funding, orders and sizing: moved there, on demand.
         for i, rate in funding:
-            if ledger.direction[i] and ledger.last[i] == ledger.last[i]:
-                ledger.settle_funding(i, rate, ts)
+            if ledger.direction[i]:
+                if i not in exact and series[i].valid[b]:
+                    ledger.set_mark(i, float(series[i].open[b]))
+                if ledger.last[i] == ledger.last[i]:
+                    ledger.settle_funding(i, rate, ts)
         if orders:
-            self._execute(b - 1, b, ts, orders)
+            for i in orders:
+                if i not in exact and series[i].valid[b]:
+                    ledger.set_mark(i, float(series[i].open[b]))
+            self._execute(b - 1, b, ts, orders, exact)
             if not liquidation:
                 liquidation = self._liquidation_possible(b)
         inside = ts + self.step - 1
+        if liquidation:
+            # Every open position's points are replayed; each starts from this bar's open.
+            for i in ledger.open_symbols:
+                if i not in exact:
+                    self._mark_at_open(i, b)
         for i in list(ledger.open_symbols):
-            s = series[i]
-            if not s.valid[b]:
-                continue
-            if liquidation or self._hit_bar[i] == b:
+            if (liquidation or self._hit_bar[i] == b) and series[i].valid[b]:
                 self._path(i, b, inside)
-            else:
-                ledger.set_mark(i, float(s.close[b]))
+
+    def _mark_at_open(self, i: int, b: int) -> None:
+        s = self.series[i]
+        if s.valid[b]:
+            self.ledger.set_mark(i, float(s.open[b]))
+        elif b and s.ffill_close[b - 1] == s.ffill_close[b - 1]:
+            self.ledger.set_mark(i, float(s.ffill_close[b - 1]))
 
     def _liquidation_possible(self, b: int) -> bool:
         return bool(self.ledger.open_symbols) and self._liquidation_bar(b, b + 1) == b
 
-    def _execute(self, d: int, b: int, ts: int, symbols: Sequence[int]) -> None:
+    def _execute(self, d: int, b: int, ts: int, symbols: Sequence[int], exact: Sequence[int] = ()) -> None:
         ledger = self.ledger
         entries: list[tuple[int, int]] = []
         for i in symbols:
@@ -373,6 +379,11 @@ class BacktestDriver:
                 if direction:
                     ledger.close(i, ts)
                 entries.append((i, entry))
+        if entries and self.options.skip_idle_bars:
+            # Sizing reads equity: every open position marked at this bar's open, as a replay has it.
+            for i in ledger.open_symbols:
+                if i not in exact:
+                    self._mark_at_open(i, b)
         for i, entry in entries:
             self._open(i, entry, d, b, ts)
 
@@ -461,9 +472,14 @@ class BacktestDriver:
         lowest it gets from funding in the range)."""
         ledger = self.ledger
         wallet = ledger.wallet if wallet_floor is None else min(ledger.wallet, wallet_floor)
-        state = (wallet, len(ledger.fills))
-        if state == self._safe_state:
+        # Shown safe for these positions with a wallet at least this low: still safe.
+        if (
+            self._safe_state is not None
+            and self._safe_state[1] == len(ledger.fills)
+            and wallet >= self._safe_state[0]
+        ):
             return end
+        state = (wallet, len(ledger.fills))
         rate = self.options.maintenance_margin_rate
         # Tier 1: every position at its worst price of the whole run, marks at their highest.
         equity = wallet
@@ -509,10 +525,14 @@ class BacktestDriver:
         grid = self.frame.ts
         fill_bar = np.searchsorted(grid, cols.timestamp, side="right") - 1
         wallet = np.bincount(fill_bar, weights=cols.realized_pnl - cols.fee, minlength=n)[:n]
-        if ledger.wallet_events:
-            events = np.array(ledger.wallet_events, dtype=np.float64).reshape(-1, 2)
-            ev_bar = np.searchsorted(grid, events[:, 0].astype(np.int64), side="right") - 1
-            wallet = wallet + np.bincount(ev_bar, weights=events[:, 1], minlength=n)[:n]
+        times = [np.array([t for t, _ in ledger.wallet_events], dtype=np.int64)]
+        amounts = [np.array([a for _, a in ledger.wallet_events], dtype=np.float64)]
+        times += [t for t, _ in ledger.wallet_event_batches]
+        amounts += [a for _, a in ledger.wallet_event_batches]
+        ev_ts, ev_amount = np.concatenate(times), np.concatenate(amounts)
+        if len(ev_ts):
+            ev_bar = np.searchsorted(grid, ev_ts, side="right") - 1
+            wallet = wallet + np.bincount(ev_bar, weights=ev_amount, minlength=n)[:n]
         equity = (np.cumsum(wallet) + self.options.initial_equity).astype(np.float64)
         exposure = np.zeros(n)
         bars = np.arange(n)
