@@ -27,6 +27,8 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +39,8 @@ from alphaloop.data import load_frame
 from alphaloop.decision.rules import SmaCross, rolling_mean
 from alphaloop.engine.sizing import SizingPolicy
 from alphaloop.model.frame import MarketFrame
-from alphaloop.model.instruments import COMPETITION_SYMBOLS
+from alphaloop.model.instruments import COMPETITION_SYMBOLS, Instrument
+from alphaloop.venues.sim.server.contracts import default_instruments
 
 DATA = Path(os.environ.get("ALPHALOOP_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
 NO_STORE = Path(__file__).resolve().parent / "__no_store__"
@@ -68,9 +71,19 @@ def timed(function: Callable[[], object], repeat: int) -> tuple[float, object]:
 
 
 # ------------------------------------------------------------------ alphaloop
+def reference_contracts() -> dict[str, Instrument]:
+    """WEEX terms except sizes: the reference trades 1 unit, below DOGE/XRP/ADA's minimum size."""
+    unit = Decimal("0.0001")
+    return {s: replace(i, size_step=unit, min_size=unit) for s, i in default_instruments().items()}
+
+
 def alphaloop_config(funding: bool) -> BacktestConfig:
     return BacktestConfig(
-        initial_equity=CASH, leverage=20, sizing=SizingPolicy(mode="units", units=1.0), funding=funding
+        initial_equity=CASH,
+        leverage=20,
+        sizing=SizingPolicy(mode="units", units=1.0),
+        funding=funding,
+        contracts=reference_contracts(),
     )
 
 

@@ -52,7 +52,6 @@ class Ledger(Protocol):
     position_funding: list[float]
     fills: FillLog
     wallet_events: list[tuple[int, float]]
-    wallet_event_batches: list[tuple[np.ndarray, np.ndarray]]
     open_symbols: list[int]
     liquidations: int
     fees_paid: float
@@ -65,7 +64,7 @@ class Ledger(Protocol):
     def set_mark(self, i: int, price: float) -> None: ...
     def price_point(self, i: int, price: float, now_ms: int) -> None: ...
     def settle_funding(self, i: int, rate: float, now_ms: int) -> float: ...
-    def settle_funding_batch(self, i: int, times: np.ndarray, paid: np.ndarray) -> None: ...
+    def settle_funding_batch(self, i: int, times: list[int], paid: list[float]) -> None: ...
     def open(
         self, i: int, direction: int, size: float, price: float, now_ms: int, stop: float, target: float
     ) -> None: ...
@@ -114,12 +113,12 @@ class _Series:
 
 
 class _FundingRun:
-    """Settlements of one open position over a stretch of bars: their bars and amounts paid."""
+    """Settlements of one open position over a stretch of bars: bars, times and amounts paid."""
 
-    __slots__ = ("bars", "listed", "paid", "symbol")
+    __slots__ = ("bars", "paid", "symbol", "times")
 
-    def __init__(self, symbol: int, bars: np.ndarray, paid: np.ndarray, listed: list[int]) -> None:
-        self.symbol, self.bars, self.paid, self.listed = symbol, bars, paid, listed
+    def __init__(self, symbol: int, bars: list[int], times: list[int], paid: list[float]) -> None:
+        self.symbol, self.bars, self.times, self.paid = symbol, bars, times, paid
 
 
 def batch_floor(wallet: float, runs: Sequence[_FundingRun]) -> float:
@@ -127,11 +126,14 @@ def batch_floor(wallet: float, runs: Sequence[_FundingRun]) -> float:
     if not runs:
         return wallet
     if len(runs) == 1:
-        return wallet - max(0.0, float(np.cumsum(runs[0].paid).max()))
-    bars = np.concatenate([r.bars for r in runs])
-    paid = np.concatenate([r.paid for r in runs])
-    cumulative = np.cumsum(paid[np.argsort(bars, kind="stable")])
-    return wallet - max(0.0, float(cumulative.max()))
+        events: list[tuple[int, float]] = list(zip(runs[0].bars, runs[0].paid, strict=True))
+    else:
+        events = sorted((bar, paid) for run in runs for bar, paid in zip(run.bars, run.paid, strict=True))
+    lowest = current = wallet
+    for _, paid in events:
+        current -= paid
+        lowest = min(lowest, current)
+    return lowest
 
 
 def _path_after_open(o: float, h: float, low: float, c: float) -> list[float]:
@@ -170,10 +172,12 @@ class BacktestDriver:
         self.step = frame.step_ms
         self.stats = DriverStats(bars=self.n)
         self._hit_bar = [self.n] * len(self.symbols)
-        self._fund_bar: list[np.ndarray | None] = [None] * len(self.symbols)
-        self._fund_rate: list[np.ndarray] = [np.zeros(0)] * len(self.symbols)
-        #: The same funding bars as plain lists: `bisect` beats numpy on one scalar at a time.
+        # Funding settlements per symbol as plain lists (bar, time, rate, the bar's open):
+        # `bisect` and a short loop beat numpy calls on the few settlements between two events.
         self._fund_list: list[list[int]] = [[] for _ in self.symbols]
+        self._fund_ts: list[list[int]] = [[] for _ in self.symbols]
+        self._fund_rates: list[list[float]] = [[] for _ in self.symbols]
+        self._fund_open: list[list[float]] = [[] for _ in self.symbols]
         #: (wallet, fill count) for which "no liquidation at any price of the run" was shown.
         self._safe_state: tuple[float, int] | None = None
 
@@ -197,8 +201,10 @@ class BacktestDriver:
                 bars = np.searchsorted(self.frame.ts, funding.ts, side="left")
                 inside = bars < n
                 fb, rates = bars[inside], funding.rate[inside]
-                self._fund_bar[i], self._fund_rate[i] = fb, rates
                 self._fund_list[i] = fb.tolist()
+                self._fund_ts[i] = self.frame.ts[fb].tolist()
+                self._fund_rates[i] = rates.tolist()
+                self._fund_open[i] = self.series[i].open[fb].tolist()
                 for b, rate in zip(fb.tolist(), rates.tolist(), strict=True):
                     funding_at.setdefault(b, []).append((i, rate))
         events = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
@@ -221,14 +227,15 @@ class BacktestDriver:
         position = -1  # the last processed bar
         for nxt in [*events.tolist(), self.n]:
             while True:
-                batch = self._funding_batch(position + 1, nxt)
-                if batch is None:
+                computed = self._funding_batch(position + 1, nxt)
+                batch: list[_FundingRun] = []
+                if computed is None:
                     # Funding could matter for a liquidation (or lacks a price): settle it bar by bar.
                     stop = self._next_funding_bar(position + 1, nxt)
                     floor = self.ledger.wallet
-                    batch = []
                 else:
-                    stop, floor = nxt, batch_floor(self.ledger.wallet, batch)
+                    batch, floor = computed
+                    stop = nxt
                 risk = self._next_risk_bar(position + 1, stop, floor)
                 if risk < stop:
                     self._settle_batch(batch, risk)
@@ -247,29 +254,28 @@ class BacktestDriver:
         return self._result()
 
     # ---------------------------------------------------------------- funding between events
-    def _funding_batch(self, start: int, end: int) -> list[_FundingRun] | None:
-        """The funding every open position pays in [start, end), computed at once (the position
-        is constant there and each settlement's mark is its bar's open). None when batching is
-        not exact: a settlement without a price, or one that could exhaust the wallet."""
+    def _funding_batch(self, start: int, end: int) -> tuple[list[_FundingRun], float] | None:
+        """The funding every open position pays in [start, end), and the lowest wallet it leaves,
+        computed at once (the position is constant there and each settlement's mark is its bar's
+        open). None when batching is not exact: a settlement without a price, or one that could
+        exhaust the wallet. Plain Python: a stretch holds a handful of settlements at most."""
         ledger = self.ledger
         runs: list[_FundingRun] = []
         for i in ledger.open_symbols:
-            bars = self._fund_bar[i]
-            if bars is None:
-                continue
             listed = self._fund_list[i]
             lo, hi = bisect_left(listed, start), bisect_left(listed, end)
             if lo == hi:
                 continue
-            at = bars[lo:hi]
-            marks = self.series[i].open[at]
-            if np.isnan(marks).any():
-                return None
-            due = ledger.size[i] * marks * self._fund_rate[i][lo:hi]
-            runs.append(_FundingRun(i, at, due if ledger.direction[i] > 0 else -due, listed[lo:hi]))
-        if runs and batch_floor(ledger.wallet, runs) < 0:
-            return None
-        return runs
+            size, direction = ledger.size[i], ledger.direction[i]
+            paid = []
+            for mark, rate in zip(self._fund_open[i][lo:hi], self._fund_rates[i][lo:hi], strict=True):
+                if mark != mark:
+                    return None
+                due = size * mark * rate
+                paid.append(due if direction > 0 else -due)
+            runs.append(_FundingRun(i, listed[lo:hi], self._fund_ts[i][lo:hi], paid))
+        floor = batch_floor(ledger.wallet, runs)
+        return (runs, floor) if floor >= 0 else None
 
     def _next_funding_bar(self, start: int, end: int) -> int:
         first = end
@@ -282,9 +288,9 @@ class BacktestDriver:
 
     def _settle_batch(self, runs: Sequence[_FundingRun], stop: int) -> None:
         for run in runs:
-            k = bisect_left(run.listed, stop)
+            k = bisect_left(run.bars, stop)
             if k:
-                self.ledger.settle_funding_batch(run.symbol, self.frame.ts[run.bars[:k]], run.paid[:k])
+                self.ledger.settle_funding_batch(run.symbol, run.times[:k], run.paid[:k])
 
     # ---------------------------------------------------------------- one bar
     def _process_every_symbol(
@@ -525,14 +531,10 @@ class BacktestDriver:
         grid = self.frame.ts
         fill_bar = np.searchsorted(grid, cols.timestamp, side="right") - 1
         wallet = np.bincount(fill_bar, weights=cols.realized_pnl - cols.fee, minlength=n)[:n]
-        times = [np.array([t for t, _ in ledger.wallet_events], dtype=np.int64)]
-        amounts = [np.array([a for _, a in ledger.wallet_events], dtype=np.float64)]
-        times += [t for t, _ in ledger.wallet_event_batches]
-        amounts += [a for _, a in ledger.wallet_event_batches]
-        ev_ts, ev_amount = np.concatenate(times), np.concatenate(amounts)
-        if len(ev_ts):
-            ev_bar = np.searchsorted(grid, ev_ts, side="right") - 1
-            wallet = wallet + np.bincount(ev_bar, weights=ev_amount, minlength=n)[:n]
+        if ledger.wallet_events:
+            events = np.array(ledger.wallet_events, dtype=np.float64).reshape(-1, 2)
+            ev_bar = np.searchsorted(grid, events[:, 0].astype(np.int64), side="right") - 1
+            wallet = wallet + np.bincount(ev_bar, weights=events[:, 1], minlength=n)[:n]
         equity = (np.cumsum(wallet) + self.options.initial_equity).astype(np.float64)
         exposure = np.zeros(n)
         bars = np.arange(n)

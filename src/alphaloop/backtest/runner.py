@@ -31,6 +31,8 @@ class BacktestConfig:
     funding: bool = True
     #: Run every bar through the simulator core (Decimal, slow) instead of the float ledger.
     exact: bool = False
+    #: Contract terms by unified symbol (tick, size step, minimum, fees); None = WEEX defaults.
+    contracts: Mapping[str, Instrument] | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.leverage <= COMPETITION_MAX_LEVERAGE:
@@ -41,9 +43,11 @@ class BacktestConfig:
             raise ConfigurationError("slippage must be a fraction in [0, 0.1)")
 
 
-def instruments_for(symbols: Sequence[str], taker_fee: float | None = None) -> list[Instrument]:
+def instruments_for(
+    symbols: Sequence[str], taker_fee: float | None = None, contracts: Mapping[str, Instrument] | None = None
+) -> list[Instrument]:
     """The simulator's contract terms for each symbol (WEEX defaults), optionally another fee."""
-    known = default_instruments()
+    known = dict(contracts) if contracts is not None else default_instruments()
     out = []
     for symbol in symbols:
         if symbol not in known:
@@ -75,13 +79,16 @@ class BacktestRun:
 
 
 def specs_for(frame: MarketFrame, config: BacktestConfig) -> list[SymbolSpec]:
-    return [SymbolSpec.from_instrument(i) for i in instruments_for(list(frame.bars), config.taker_fee)]
+    return [
+        SymbolSpec.from_instrument(i)
+        for i in instruments_for(list(frame.bars), config.taker_fee, config.contracts)
+    ]
 
 
 def build_ledger(frame: MarketFrame, config: BacktestConfig) -> Ledger:
     """The float ledger, or the simulator core itself with `config.exact`."""
     symbols = list(frame.bars)
-    instruments = instruments_for(symbols, config.taker_fee)
+    instruments = instruments_for(symbols, config.taker_fee, config.contracts)
     core_config = exchange_config(config)
     if config.exact:
         from alphaloop.engine.core_ledger import CoreLedger

@@ -10,9 +10,6 @@ import math
 from collections.abc import Sequence
 from decimal import Decimal
 
-import numpy as np
-import numpy.typing as npt
-
 from alphaloop.engine.ledger import CLOSE, LIQUIDATION, OPEN, STOP_LOSS, TAKE_PROFIT, FillLog, SymbolSpec
 from alphaloop.model.account import MarginMode
 from alphaloop.model.instruments import Instrument
@@ -58,7 +55,6 @@ class CoreLedger:
         self.position_funding = [0.0] * n
         self.fills = FillLog()
         self.wallet_events: list[tuple[int, float]] = []
-        self.wallet_event_batches: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = []
         self.open_symbols: list[int] = []
         self.liquidations = 0
         self.fees_paid = 0.0
@@ -103,9 +99,7 @@ class CoreLedger:
         self._refresh()
         return paid
 
-    def settle_funding_batch(
-        self, i: int, times: npt.NDArray[np.int64], paid: npt.NDArray[np.float64]
-    ) -> None:
+    def settle_funding_batch(self, i: int, times: list[int], paid: list[float]) -> None:
         raise NotImplementedError("the exact ledger settles every funding through the core")
 
     # ---------------------------------------------------------------- trading

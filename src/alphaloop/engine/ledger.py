@@ -22,9 +22,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-import numpy.typing as npt
-
 from alphaloop.model.instruments import Instrument
 
 NAN = math.nan
@@ -163,8 +160,6 @@ class PerpLedger:
         self.fills = FillLog()
         #: Wallet changes that are not fills: (ts, amount), funding and liquidation shortfalls.
         self.wallet_events: list[tuple[int, float]] = []
-        #: The same, in arrays (batched funding settlements).
-        self.wallet_event_batches: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = []
         self.open_symbols: list[int] = []
         self.liquidations = 0
         self.fees_paid = 0.0
@@ -257,17 +252,14 @@ class PerpLedger:
         self._check_liquidation(now_ms)
         return paid
 
-    def settle_funding_batch(
-        self, i: int, times: npt.NDArray[np.int64], paid: npt.NDArray[np.float64]
-    ) -> None:
+    def settle_funding_batch(self, i: int, times: list[int], paid: list[float]) -> None:
         """Settlements computed by the caller (amounts paid, same rule as `settle_funding`) for a
-        stretch where the wallet provably covers them and no liquidation is possible. Kept as
-        arrays: the equity curve reads them back vectorised."""
-        total = float(paid.sum())
-        self.wallet -= total
-        self.position_funding[i] += total
-        self.funding_paid += total
-        self.wallet_event_batches.append((times, -paid))
+        stretch where the wallet provably covers them and no liquidation is possible."""
+        for now_ms, amount in zip(times, paid, strict=True):
+            self.wallet -= amount
+            self.wallet_events.append((now_ms, -amount))
+            self.position_funding[i] += amount
+            self.funding_paid += amount
 
     # ----------------------------------------------------------------- trading
     def open(
