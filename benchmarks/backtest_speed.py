@@ -36,8 +36,9 @@ import numpy as np
 from alphaloop.backtest.result import BacktestResult
 from alphaloop.backtest.runner import BacktestConfig, run_backtest
 from alphaloop.data import load_frame
-from alphaloop.decision.rules import SmaCross, rolling_mean
+from alphaloop.decision.rules import SmaCross
 from alphaloop.engine.sizing import SizingPolicy
+from alphaloop.features import sma
 from alphaloop.model.frame import MarketFrame
 from alphaloop.model.instruments import COMPETITION_SYMBOLS, Instrument
 from alphaloop.venues.sim.server.contracts import default_instruments
@@ -50,7 +51,7 @@ Trade = tuple[int, int, int, float, float, float]  # entry ms, exit ms (-1 open)
 
 def reference_state(close: np.ndarray) -> np.ndarray:
     """+1/-1 target per bar (0 before the first signal), for the two other libraries."""
-    fast, slow = rolling_mean(close, FAST), rolling_mean(close, SLOW)
+    fast, slow = sma(close, FAST), sma(close, SLOW)
     tol = TOL * np.abs(slow)
     with np.errstate(invalid="ignore"):
         raw = np.where(fast - slow > tol, 1, np.where(slow - fast > tol, -1, 0))

@@ -414,20 +414,14 @@ class BacktestDriver:
             if target <= price if direction > 0 else target >= price:
                 self.stats.skip("target beyond fill price")
                 return
-        sizing = self.options.sizing
-        if sizing.mode == "units":
-            size = sizing.size(
-                spec, price=price, equity=1.0, available=ledger.available(), leverage=ledger.leverage[i]
-            )
-        else:
-            size = sizing.size(
-                spec,
-                price=price,
-                equity=ledger.equity(),
-                available=ledger.available(),
-                leverage=ledger.leverage[i],
-                stop=stop,
-            )
+        size = self.options.sizing.size(
+            spec,
+            price=price,
+            equity=ledger.equity(),
+            available=ledger.available(),
+            leverage=ledger.leverage[i],
+            stop=stop,
+        )
         if size <= 0:
             self.stats.skip("size below minimum or no margin")
             return

@@ -19,30 +19,12 @@ from collections.abc import Mapping
 import numpy as np
 
 from alphaloop.decision.base import SymbolPlan
+from alphaloop.features import sma
 from alphaloop.model.decision import Action, Decision, ModelInfo, SymbolDecision
 from alphaloop.model.frame import MarketFrame
 from alphaloop.model.snapshot import FloatArray, Snapshot
 
 RULES_VERSION = "1"
-
-
-def rolling_mean(values: FloatArray, window: int) -> FloatArray:
-    """Mean of the last `window` values including i; NaN before a full window.
-
-    Cumulative sums of the values minus the first one: offsetting keeps the running sums small,
-    so the round-off stays far below the reference strategy's tie tolerance (checked identical
-    to an extended-precision sum on every series of the shared data).
-    """
-    n = len(values)
-    out = np.full(n, np.nan)
-    if n < window:
-        return out
-    offset = values[0]
-    csum = np.cumsum(values - offset)
-    sums = csum[window - 1 :].copy()
-    sums[1:] -= csum[:-window]
-    out[window - 1 :] = sums / window + offset
-    return out
 
 
 def _edges(state: np.ndarray) -> np.ndarray:
@@ -69,8 +51,8 @@ class SmaCross:
         self.lookback = slow + 250
 
     def _state(self, close: FloatArray) -> np.ndarray:
-        fast = rolling_mean(close, self.fast)
-        slow = rolling_mean(close, self.slow)
+        fast = sma(close, self.fast)
+        slow = sma(close, self.slow)
         tol = self.tolerance * np.abs(slow)
         with np.errstate(invalid="ignore"):
             raw = np.where(fast - slow > tol, 1, np.where(slow - fast > tol, -1, 0))

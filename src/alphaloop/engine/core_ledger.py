@@ -68,13 +68,7 @@ class CoreLedger:
         return float(self.exchange.account(ACCOUNT).available)
 
     def taker_price(self, i: int, side: int, last: float) -> float:
-        spec = self.specs[i]
-        if side > 0:
-            ask = spec.ceil_price(last)
-            return spec.ceil_price(ask * (1 + self.slippage)) if self.slippage else ask
-        bid = spec.floor_price(last)
-        price = spec.floor_price(bid * (1 - self.slippage)) if self.slippage else bid
-        return price if price > 0 else spec.price_tick
+        return self.specs[i].taker_price(side, last, self.slippage)
 
     # ---------------------------------------------------------------- market
     def set_mark(self, i: int, price: float) -> None:

@@ -65,6 +65,16 @@ class SymbolSpec:
     def round_price(self, price: float) -> float:
         return round(round(price / self.price_tick) * self.price_tick, self.price_decimals)
 
+    def taker_price(self, side: int, last: float, slippage: float) -> float:
+        """What a taker gets at `last` with a zero spread: the core's `taker_price` on the tick
+        grid, moved adversely by `slippage`, never below one tick."""
+        if side > 0:
+            ask = self.ceil_price(last)
+            return self.ceil_price(ask * (1 + slippage)) if slippage else ask
+        bid = self.floor_price(last)
+        price = self.floor_price(bid * (1 - slippage)) if slippage else bid
+        return price if price > 0 else self.price_tick
+
     def floor_size(self, size: float) -> float:
         return round(math.floor(size / self.size_step + 1e-9) * self.size_step, self.size_decimals)
 
@@ -180,18 +190,7 @@ class PerpLedger:
         return max(0.0, self.equity() - self.used_margin())
 
     def taker_price(self, i: int, side: int, last: float) -> float:
-        spec = self.specs[i]
-        slip = self.config.slippage
-        if side > 0:
-            ask = spec.ceil_price(last)
-            return spec.ceil_price(ask * (1 + slip)) if slip else ask
-        bid = spec.floor_price(last)
-        price = spec.floor_price(bid * (1 - slip)) if slip else bid
-        return price if price > 0 else spec.price_tick
-
-    def initial_margin(self, i: int, size: float, price: float) -> float:
-        notional = size * price
-        return notional / self.leverage[i] + notional * self.specs[i].taker_fee
+        return self.specs[i].taker_price(side, last, self.config.slippage)
 
     # ----------------------------------------------------------------- market
     def set_mark(self, i: int, price: float) -> None:

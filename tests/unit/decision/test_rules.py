@@ -9,7 +9,7 @@ import pytest
 
 from alphaloop.backtest.runner import BacktestConfig, build_ledger, run_backtest
 from alphaloop.backtest.stepwise import build_snapshot
-from alphaloop.decision.rules import BuyAndHold, RandomEntries, SmaCross, rolling_mean
+from alphaloop.decision.rules import BuyAndHold, RandomEntries, SmaCross
 from alphaloop.engine.sizing import SizingPolicy
 from alphaloop.model.decision import Action
 from alphaloop.model.frame import Bars, MarketFrame
@@ -33,12 +33,6 @@ def test_sma_reference_matches_the_published_check_figures(
     assert sum(not t.is_open for t in result.trades) == closed
     assert sum(t.is_open for t in result.trades) == 1
     assert result.final_equity == pytest.approx(final_equity, abs=0.005)
-
-
-def test_rolling_mean_equals_the_naive_mean() -> None:
-    values = real_frame([BTC], "1h", "2024-01-01", "2024-03-01").bars[BTC].close
-    naive = np.array([values[i - 19 : i + 1].mean() if i >= 19 else np.nan for i in range(len(values))])
-    np.testing.assert_allclose(rolling_mean(values, 20), naive, rtol=1e-12)
 
 
 def truncated(frame: MarketFrame, stop: int) -> MarketFrame:
