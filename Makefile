@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/alphaloop demo
+	$(BIN)/alphaloop run
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -25,6 +25,7 @@ from pydantic_settings import (
 
 from alphaloop.model import COMPETITION_MAX_LEVERAGE, COMPETITION_SYMBOLS, ConfigurationError
 from alphaloop.model.instruments import to_unified_symbol
+from alphaloop.risk.limits import RiskLimits
 from alphaloop.venues.weex.constants import DEFAULT_AI_LOG_PATH, PRODUCTION_BASE_URL
 from alphaloop.venues.woox.constants import DEFAULT_AI_LOG_FILE as WOOX_AI_LOG_FILE
 from alphaloop.venues.woox.constants import PRODUCTION_BASE_URL as WOOX_BASE_URL
@@ -148,9 +149,14 @@ class Settings(BaseSettings):
     data_dir: Path = DEFAULT_DATA_DIR
     #: the Parquet store of `alphaloop data` (ALPHALOOP_STORE_DIR), relative to the working directory
     store_dir: Path = Path("data/store")
+    #: the trading journal (ALPHALOOP_JOURNAL_URL): a SQLite path or an SQLAlchemy URL
+    #: (`postgresql+psycopg://user@host/db`); a password belongs in the URL only via the environment
+    journal_url: str = "data/journal.sqlite"
     weex: WeexSettings = WeexSettings()
     woox: WooxSettings = WooxSettings()
     competition: CompetitionSettings = CompetitionSettings()
+    #: the risk gate's limits (`[risk]` in the config file, ALPHALOOP_RISK__MAX_LEVERAGE=...)
+    risk: RiskLimits = RiskLimits()
 
     weex_api_key: SecretStr | None = Field(default=None, validation_alias="WEEX_API_KEY")
     weex_secret_key: SecretStr | None = Field(default=None, validation_alias="WEEX_SECRET_KEY")

@@ -7,12 +7,16 @@ import logging
 import typer
 
 from alphaloop import __version__
+from alphaloop.cli.ailog import ailog_app
+from alphaloop.cli.audit import audit
 from alphaloop.cli.backtest import backtest
+from alphaloop.cli.control import halt, resume
 from alphaloop.cli.data import data_app
 from alphaloop.cli.demo import demo
 from alphaloop.cli.model import model_app
 from alphaloop.cli.qualify import qualify
 from alphaloop.cli.sim import sim_app
+from alphaloop.cli.trade import live_command, paper_command, run_command
 
 app = typer.Typer(
     name="alphaloop",
@@ -27,6 +31,13 @@ app.add_typer(model_app, name="model")
 app.command()(backtest)
 app.command()(qualify)
 app.command()(demo)
+app.command("run")(run_command)
+app.command("paper")(paper_command)
+app.command("live")(live_command)
+app.command()(audit)
+app.add_typer(ailog_app, name="ailog")
+app.command()(halt)
+app.command()(resume)
 
 
 @app.callback()

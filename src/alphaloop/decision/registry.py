@@ -19,6 +19,11 @@ class StrategyOptions:
     #: `ml`: an artifact path; None = the latest in the models directory.
     model_path: Path | None = None
     models_dir: Path | None = None
+    #: `random`: chance of an entry per symbol and bar, and the holding period in bars
+    #: `ml`: p(up) needed to open long (1 - it: short); None = the thresholds learnt in training
+    entry_threshold: float | None = None
+    entry_rate: float = 0.01
+    hold_bars: int = 24
 
 
 def build_strategy(name: str, options: StrategyOptions | None = None) -> DecisionModel:
@@ -29,9 +34,11 @@ def build_strategy(name: str, options: StrategyOptions | None = None) -> Decisio
     if name == "hold":
         return BuyAndHold()
     if name == "random":
-        return RandomEntries(seed=options.seed)
+        return RandomEntries(seed=options.seed, entry_rate=options.entry_rate, hold_bars=options.hold_bars)
     if name == "ml":
         from alphaloop.decision.ml import load_model
 
-        return load_model(options.model_path, models_dir=options.models_dir)
+        return load_model(
+            options.model_path, models_dir=options.models_dir, entry_threshold=options.entry_threshold
+        )
     raise ConfigurationError(f"unknown strategy {name!r}: choose one of {', '.join(STRATEGIES)}")

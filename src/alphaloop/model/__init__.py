@@ -45,6 +45,7 @@ from alphaloop.model.orders import (
     Side,
     TimeInForce,
     Trade,
+    TriggerKind,
 )
 
 __all__ = [
@@ -88,6 +89,7 @@ __all__ = [
     "TimestampSkewError",
     "Trade",
     "TransientError",
+    "TriggerKind",
     "UnknownOrderOutcomeError",
     "format_decimal",
     "from_weex_symbol",

@@ -46,3 +46,21 @@ class AiLog:
 
     def with_order_id(self, order_id: str) -> AiLog:
         return AiLog(self.stage, self.model, self.input, self.output, self.explanation, order_id, self.extra)
+
+
+def fit_explanation(
+    text: str, *, max_words: int = MAX_EXPLANATION_WORDS, max_chars: int | None = None
+) -> str:
+    """`text` shortened on a word boundary to at most `max_words` words and `max_chars` characters
+    (later competition rounds capped explanations at 1000 characters), marked with "…" when cut."""
+    words = text.split()
+    cut = len(words) > max_words
+    if cut:
+        words = words[: max_words - 1]
+    fitted = " ".join(words)
+    if max_chars is not None and len(fitted) + (2 if cut else 0) > max_chars:
+        cut = True
+        fitted = fitted[: max(0, max_chars - 2)]
+        if " " in fitted:
+            fitted = fitted[: fitted.rfind(" ")]
+    return f"{fitted} …" if cut else fitted

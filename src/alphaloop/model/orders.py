@@ -52,6 +52,15 @@ class OrderIntent(StrEnum):
         return cls.CLOSE_LONG if position_side is PositionSide.LONG else cls.CLOSE_SHORT
 
 
+class TriggerKind(StrEnum):
+    """What a resting trigger order is: a free-standing plan order, or a position's take-profit or
+    stop-loss (a venue-side exit that closes the position when its trigger price trades)."""
+
+    PLAN = "plan"
+    TAKE_PROFIT = "take_profit"
+    STOP_LOSS = "stop_loss"
+
+
 class OrderType(StrEnum):
     LIMIT = "limit"
     MARKET = "market"
@@ -120,6 +129,9 @@ class Order:
     timestamp: int | None = None
     take_profit_price: Decimal | None = None
     stop_loss_price: Decimal | None = None
+    #: Set on trigger orders only (`fetch_trigger_orders`): the level that fires it, and its kind.
+    trigger_price: Decimal | None = None
+    trigger_kind: TriggerKind | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property

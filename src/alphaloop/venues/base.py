@@ -7,6 +7,7 @@ Symbols are unified (`BTC/USDT:USDT`); adapters translate to venue spellings.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from alphaloop.model import (
@@ -21,6 +22,7 @@ from alphaloop.model import (
     OrderBook,
     OrderRequest,
     Position,
+    PositionSide,
     Ticker,
     Trade,
 )
@@ -93,6 +95,27 @@ class Venue(Protocol):
         since: int | None = None,
         limit: int | None = None,
     ) -> list[Trade]: ...
+
+    # ------------------------------------------------------------ venue-side exits
+    async def create_stop_loss(
+        self,
+        symbol: str,
+        position_side: PositionSide,
+        *,
+        trigger_price: Decimal,
+        amount: Decimal,
+        client_order_id: str | None = None,
+    ) -> Order:
+        """A market stop-loss that closes `amount` of the `position_side` position when the price
+        trades through `trigger_price`. Returns the trigger order (`trigger_kind` STOP_LOSS)."""
+        ...
+
+    async def fetch_trigger_orders(self, symbol: str | None = None) -> list[Order]:
+        """Resting trigger orders (plan orders and position TP/SL, including those preset on an
+        entry order), each with `trigger_price` and `trigger_kind` set."""
+        ...
+
+    async def cancel_trigger_order(self, symbol: str, order_id: str) -> CancelResult: ...
 
     async def upload_ai_log(self, log: AiLog) -> None: ...
 

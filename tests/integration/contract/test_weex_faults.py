@@ -19,6 +19,7 @@ from alphaloop.model import (
     OrderType,
     PositionSide,
     RateLimitedError,
+    TriggerKind,
     UnknownOrderOutcomeError,
 )
 from alphaloop.venues.sim.server import RunningServer
@@ -98,6 +99,9 @@ async def test_dropped_trigger_and_tpsl_answers_are_resolved_by_client_id(
     )
     assert (plan.client_order_id, plan.status) == ("lost_plan", OrderStatus.UNTRIGGERED)
     assert (tpsl.client_order_id, tpsl.status) == ("lost_sl", OrderStatus.UNTRIGGERED)
+    # found again in currentPlan, they keep the kind they were placed as
+    assert (plan.trigger_kind, plan.trigger_price) == (TriggerKind.PLAN, Decimal(90000))
+    assert (tpsl.trigger_kind, tpsl.trigger_price) == (TriggerKind.STOP_LOSS, Decimal(95000))
     triggers = server.sim.exchange.trigger_orders(API_KEY)
     assert sorted(t.client_order_id or "" for t in triggers) == ["lost_plan", "lost_sl"]
     assert {t.id for t in triggers} == {plan.id, tpsl.id}
@@ -202,7 +206,7 @@ async def test_unknown_order_ids_raise_order_not_found(venue: WeexVenue) -> None
     with pytest.raises(OrderNotFoundError):
         await venue.cancel_order(BTC, order_id="700000000000099999")
     with pytest.raises(OrderNotFoundError):
-        await venue.cancel_trigger_order(order_id="700000000000099999")
+        await venue.cancel_trigger_order(BTC, "700000000000099999")
 
 
 async def test_closing_more_than_the_position_is_an_invalid_order(

@@ -388,7 +388,7 @@ async def test_trigger_order_fires_cancels_and_lists(venue: WeexVenue, admin: Ad
         Decimal(101000),
     )
 
-    cancel = await venue.cancel_trigger_order(order_id=limit_plan.id, symbol=BTC)
+    cancel = await venue.cancel_trigger_order(BTC, limit_plan.id)
     assert cancel.success
     assert [t.id for t in await venue.fetch_trigger_orders(symbol=BTC)] == [plan.id]
 

@@ -27,15 +27,30 @@ from alphaloop.model import (
     MarginMode,
     Order,
     OrderBook,
+    OrderIntent,
     OrderNotFoundError,
     OrderRequest,
+    OrderStatus,
+    OrderType,
     Position,
+    PositionSide,
+    Side,
     SymbolNotAllowedError,
     Ticker,
     Trade,
+    TriggerKind,
     to_unified_symbol,
 )
-from alphaloop.venues.sim.core import Exchange, RejectReason, SimFill, SimOrder, SimPosition, SimRejection
+from alphaloop.venues.sim.core import (
+    Exchange,
+    RejectReason,
+    SimFill,
+    SimOrder,
+    SimPosition,
+    SimRejection,
+    SimTriggerOrder,
+)
+from alphaloop.venues.sim.core import TriggerKind as CoreTriggerKind
 
 #: (symbol, timeframe, since, until, limit) -> candles, oldest first.
 CandleSource = Callable[[str, str, int | None, int | None, int | None], list[Candle]]
@@ -91,6 +106,34 @@ def to_order(order: SimOrder) -> Order:
         take_profit_price=order.take_profit_price,
         stop_loss_price=order.stop_loss_price,
         raw={"is_liquidation": order.is_liquidation, "trigger_order_id": order.trigger_order_id},
+    )
+
+
+def to_trigger_order(trigger: SimTriggerOrder) -> Order:
+    """A core trigger order as the port's trigger `Order` (status UNTRIGGERED while it rests)."""
+    status = {
+        "untriggered": OrderStatus.UNTRIGGERED,
+        "triggered": OrderStatus.FILLED,
+        "canceled": OrderStatus.CANCELED,
+        "failed": OrderStatus.REJECTED,
+    }[trigger.status]
+    return Order(
+        id=trigger.id,
+        symbol=trigger.symbol,
+        intent=trigger.intent,
+        order_type=OrderType.MARKET if trigger.execute_price is None else OrderType.LIMIT,
+        status=status,
+        amount=trigger.size,
+        price=trigger.execute_price,
+        client_order_id=trigger.client_order_id,
+        timestamp=trigger.created_ms,
+        trigger_price=trigger.trigger_price,
+        trigger_kind=TriggerKind(trigger.kind.value),
+        raw={
+            "position_id": trigger.position_id,
+            "trigger_on_mark": trigger.trigger_on_mark,
+            "triggered_order_id": trigger.triggered_order_id,
+        },
     )
 
 
@@ -308,6 +351,60 @@ class SimVenue:
         if limit:
             fills = fills[:limit] if since is not None else fills[-limit:]
         return [to_trade(f) for f in fills]
+
+    # ------------------------------------------------------------ venue-side exits
+    async def create_stop_loss(
+        self,
+        symbol: str,
+        position_side: PositionSide,
+        *,
+        trigger_price: Decimal,
+        amount: Decimal,
+        client_order_id: str | None = None,
+    ) -> Order:
+        """A STOP_LOSS trigger on the position (the core cancels it when the position closes).
+
+        Like the live adapters, the trigger is rounded to the tick on the exit side (a long's stop
+        rounds up, a short's down: never further from the price than asked) and the size is floored
+        to the step, so the engine meets the same prices in backtests as live."""
+        unified = to_unified_symbol(symbol)
+        instrument = self.exchange.instruments().get(unified)
+        if instrument is None:
+            raise SymbolNotAllowedError(f"unknown symbol {unified}", venue=VENUE_NAME)
+        intent = OrderIntent.closing(position_side)
+        size = instrument.round_size(amount)
+        if size <= 0:
+            raise InvalidOrderError(
+                f"{unified}: stop-loss size {amount} rounds down to 0 with the step {instrument.size_step}",
+                venue=VENUE_NAME,
+            )
+        trigger = instrument.round_price(trigger_price, up=intent.side is Side.SELL)
+        with _mapped():
+            placed = self.exchange.place_trigger_order(
+                self.account_id,
+                symbol=unified,
+                intent=intent,
+                size=size,
+                trigger_price=trigger,
+                execute_price=None,
+                kind=CoreTriggerKind.STOP_LOSS,
+                client_order_id=client_order_id,
+                now_ms=self._clock(),
+            )
+        return to_trigger_order(placed)
+
+    async def fetch_trigger_orders(self, symbol: str | None = None) -> list[Order]:
+        """Untriggered trigger orders, oldest first; preset TP/SL appear once registered (the
+        core's registration lag, as on WEEX)."""
+        unified = None if symbol is None else to_unified_symbol(symbol)
+        with _mapped():
+            triggers = self.exchange.trigger_orders(self.account_id, symbol=unified, now_ms=self._clock())
+        return [to_trigger_order(t) for t in triggers]
+
+    async def cancel_trigger_order(self, symbol: str, order_id: str) -> CancelResult:
+        with _mapped():
+            canceled = self.exchange.cancel_trigger_order(self.account_id, order_id, now_ms=self._clock())
+        return CancelResult(canceled.id, canceled.client_order_id, success=True)
 
     async def upload_ai_log(self, log: AiLog) -> None:
         self.ai_logs.append(log)

@@ -27,6 +27,7 @@ from alphaloop.model import (
     Ticker,
     TimeInForce,
     Trade,
+    TriggerKind,
 )
 from alphaloop.model.instruments import decimal_step, from_weex_symbol
 from alphaloop.venues.weex.constants import VENUE_NAME
@@ -289,15 +290,51 @@ def parse_order(wire: OrderWire) -> Order:
     return _order(wire, intent, _STATUS_WORDS.get(wire.status.lower(), OrderStatus.UNKNOWN))
 
 
-def parse_plan_order(wire: PlanOrderWire) -> Order:
-    """Trigger-order vocabulary (numeric codes); the trigger price stays in `raw["triggerPrice"]`."""
+def trigger_kind_of(
+    intent: OrderIntent, trigger_price: Decimal | None, last_price: Decimal | None
+) -> TriggerKind:
+    """What a `currentPlan` row is. WEEX lists plan orders and position TP/SL in one list without
+    saying which is which (spec 7.35 has no plan-type field), so: a row that opens is a PLAN; a row
+    that closes is a STOP_LOSS when it fires on the losing side of the last price (below it for a
+    long, above it for a short) and a TAKE_PROFIT on the winning side -- the rule WOO X applies when
+    it relabels STOP orders (woox spec 4.5). Without a last price a closing row stays PLAN.
+
+    A resting trigger has not fired, so it still lies on the side of the price it fires from; a
+    trigger exactly at the price counts as a stop (the protective reading)."""
+    if not intent.reduce_only or trigger_price is None or last_price is None:
+        return TriggerKind.PLAN
+    if intent.position_side is PositionSide.LONG:
+        losing_side = trigger_price <= last_price
+    else:
+        losing_side = trigger_price >= last_price
+    return TriggerKind.STOP_LOSS if losing_side else TriggerKind.TAKE_PROFIT
+
+
+def parse_plan_order(wire: PlanOrderWire, *, last_price: Decimal | None = None) -> Order:
+    """Trigger-order vocabulary (numeric codes), with `trigger_price` and `trigger_kind` set (see
+    `trigger_kind_of`: pass the symbol's `last_price` to tell a closing row's TP from its SL). The
+    wire trigger price also stays in `raw["triggerPrice"]`."""
     intent = _PLAN_TYPE_CODES.get(wire.type)
     if intent is None:
         raise _malformed(f"trigger order {wire.order_id}: unknown type {wire.type!r}")
-    return _order(wire, intent, _PLAN_STATUS_CODES.get(wire.status, OrderStatus.UNKNOWN))
+    trigger_price = _positive(wire.triggerPrice)
+    return _order(
+        wire,
+        intent,
+        _PLAN_STATUS_CODES.get(wire.status, OrderStatus.UNKNOWN),
+        trigger_price=trigger_price,
+        trigger_kind=trigger_kind_of(intent, trigger_price, last_price),
+    )
 
 
-def _order(wire: OrderWire | PlanOrderWire, intent: OrderIntent, status: OrderStatus) -> Order:
+def _order(
+    wire: OrderWire | PlanOrderWire,
+    intent: OrderIntent,
+    status: OrderStatus,
+    *,
+    trigger_price: Decimal | None = None,
+    trigger_kind: TriggerKind | None = None,
+) -> Order:
     """The fields normal and trigger orders share; only their type and status vocabularies differ."""
     price = _positive(wire.price)
     return Order(
@@ -317,6 +354,8 @@ def _order(wire: OrderWire | PlanOrderWire, intent: OrderIntent, status: OrderSt
         timestamp=wire.createTime,
         take_profit_price=_positive(wire.presetTakeProfitPrice),
         stop_loss_price=_positive(wire.presetStopLossPrice),
+        trigger_price=trigger_price,
+        trigger_kind=trigger_kind,
         raw=_raw(wire),
     )
 

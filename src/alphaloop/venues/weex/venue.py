@@ -13,6 +13,7 @@ found -> returned, not found -> `UnknownOrderOutcomeError` carrying the client i
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
@@ -42,6 +43,7 @@ from alphaloop.model import (
     Ticker,
     TimeInForce,
     Trade,
+    TriggerKind,
     UnknownOrderOutcomeError,
 )
 from alphaloop.model.instruments import to_unified_symbol, to_weex_symbol
@@ -68,6 +70,7 @@ from alphaloop.venues.weex.parse import (
     parse_ticker,
     parse_trade,
 )
+from alphaloop.venues.weex.schemas import PlanOrderWire
 from alphaloop.venues.weex.venue_core import (
     MARGIN_MODE_CODES,
     MARGIN_MODE_WIRE_NAMES,
@@ -80,6 +83,11 @@ from alphaloop.venues.weex.venue_core import (
 if TYPE_CHECKING:
     # alphaloop.config imports this package's constants: a runtime import would be circular
     from alphaloop.config import WeexCredentials
+
+#: currentPlan `type` codes of rows that open a position (spec 5.3); every other code closes one.
+_OPENING_PLAN_TYPES = frozenset(
+    {INTENT_TO_TYPE[OrderIntent.OPEN_LONG], INTENT_TO_TYPE[OrderIntent.OPEN_SHORT]}
+)
 
 
 class WeexVenue(WeexVenueCore):
@@ -385,7 +393,8 @@ class WeexVenue(WeexVenueCore):
                 margin_mode=MARGIN_MODE_CODES[self.margin_mode],
             )
         except UnknownOrderOutcomeError as exc:
-            return await self._resolve_outcome(instrument.venue_symbol, client_oid, exc, plan=True)
+            found = await self._resolve_outcome(instrument.venue_symbol, client_oid, exc, plan=True)
+            return replace(found, trigger_kind=TriggerKind.PLAN)
         return Order(
             id=placed.order_id,
             symbol=unified,
@@ -395,6 +404,8 @@ class WeexVenue(WeexVenueCore):
             amount=size,
             price=None if market else execute,
             client_order_id=client_oid,
+            trigger_price=trigger,
+            trigger_kind=TriggerKind.PLAN,
             raw={**placed.model_dump(mode="json"), "triggerPrice": str(trigger)},
         )
 
@@ -414,6 +425,7 @@ class WeexVenue(WeexVenueCore):
         client_oid = self._client_oid(client_order_id)
         instrument = await self.instrument(unified)
         intent = OrderIntent.closing(position_side)
+        trigger_kind = TriggerKind.TAKE_PROFIT if kind == "take_profit" else TriggerKind.STOP_LOSS
         size = self._round_size(instrument, amount, market_open=False)
         trigger = self._round_price(instrument, trigger_price, intent.side)
         execute = None if price is None else self._round_price(instrument, price, intent.side)
@@ -429,7 +441,8 @@ class WeexVenue(WeexVenueCore):
                 margin_mode=MARGIN_MODE_CODES[self.margin_mode],
             )
         except UnknownOrderOutcomeError as exc:
-            return await self._resolve_outcome(instrument.venue_symbol, client_oid, exc, plan=True)
+            found = await self._resolve_outcome(instrument.venue_symbol, client_oid, exc, plan=True)
+            return replace(found, trigger_kind=trigger_kind)
         row = rows[0] if rows else None
         if row is None or not row.success or row.orderId in (None, "0"):
             raise ExchangeRejectedError(f"{unified}: WEEX did not accept the {kind} order", venue=VENUE_NAME)
@@ -442,21 +455,53 @@ class WeexVenue(WeexVenueCore):
             amount=size,
             price=execute,
             client_order_id=client_oid,
+            trigger_price=trigger,
+            trigger_kind=trigger_kind,
             raw={**row.model_dump(mode="json"), "triggerPrice": str(trigger)},
         )
 
-    async def cancel_trigger_order(self, *, order_id: str, symbol: str | None = None) -> CancelResult:
-        """Cancel a trigger or TP/SL order by id (`symbol` is accepted for symmetry, unused by WEEX)."""
+    # ------------------------------------------------------------ venue-side exits (the port)
+
+    async def create_stop_loss(
+        self,
+        symbol: str,
+        position_side: PositionSide,
+        *,
+        trigger_price: Decimal,
+        amount: Decimal,
+        client_order_id: str | None = None,
+    ) -> Order:
+        """A market `loss_plan` on the position (`placeTpSlOrder`); WEEX cancels it when the
+        position is closed. The trigger is rounded on the exit side (a long's stop up, a short's
+        down) and the size floored to the step."""
+        return await self.create_tpsl_order(
+            symbol=symbol,
+            position_side=position_side,
+            kind="stop_loss",
+            trigger_price=trigger_price,
+            amount=amount,
+            client_order_id=client_order_id,
+        )
+
+    async def cancel_trigger_order(self, symbol: str, order_id: str) -> CancelResult:
+        """Cancel a plan or TP/SL order by id (`cancel_plan`; WEEX needs no symbol, it is only
+        checked for spelling)."""
+        self._venue_symbol(symbol)
         result = await self.client.post_order_cancel_plan(order_id)
         return cancel_result(result, order_id, None)
 
-    async def fetch_trigger_orders(self, *, symbol: str | None = None) -> list[Order]:
-        """Open trigger orders, TP/SL included; each trigger price is in `raw["triggerPrice"]`."""
+    async def fetch_trigger_orders(self, symbol: str | None = None) -> list[Order]:
+        """Open trigger orders, preset and position TP/SL included, with `trigger_price` and
+        `trigger_kind`. WEEX does not say which rows are TP/SL (spec 7.35): a closing row is
+        classified against its symbol's last price (`parse.trigger_kind_of`), which costs one
+        ticker request per symbol that has closing rows."""
         venue_symbol = None if symbol is None else self._venue_symbol(symbol)
-        orders: list[Order] = []
+        rows: list[PlanOrderWire] = []
         for page in range(MAX_PAGES):
-            rows = await self.client.get_order_current_plan(venue_symbol, limit=PAGE_SIZE, page=page)
-            orders.extend(parse_plan_order(row) for row in rows)
-            if len(rows) < PAGE_SIZE:
+            batch = await self.client.get_order_current_plan(venue_symbol, limit=PAGE_SIZE, page=page)
+            rows.extend(batch)
+            if len(batch) < PAGE_SIZE:
                 break
-        return orders
+        closing = sorted({row.symbol for row in rows if row.type not in _OPENING_PLAN_TYPES})
+        last_prices = {s: (await self.client.get_market_ticker(s)).last for s in closing}
+        return [parse_plan_order(row, last_price=last_prices.get(row.symbol)) for row in rows]

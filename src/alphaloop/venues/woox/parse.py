@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Literal
 
@@ -31,6 +32,7 @@ from alphaloop.model import (
     Ticker,
     TimeInForce,
     Trade,
+    TriggerKind,
 )
 from alphaloop.model.instruments import from_woox_symbol
 from alphaloop.venues.woox.constants import (
@@ -413,6 +415,10 @@ def parse_algo_order(wire: AlgoOrderWire) -> Order:
     """Algo order (STOP, TRAILING_STOP, TP_SL, POSITIONAL_TP_SL, BRACKET...) as an `Order`: the id is
     the `algoOrderId`; trigger, callback and activation prices stay in `raw`; TP/SL legs fill
     `take_profit_price` / `stop_loss_price`."""
+    return _algo_order(wire, _algo_intent(wire))
+
+
+def _algo_order(wire: AlgoOrderWire, intent: OrderIntent) -> Order:
     kind = (wire.type or "MARKET").upper()
     take_profit = stop_loss = None
     for leg in _legs(wire):
@@ -424,7 +430,7 @@ def parse_algo_order(wire: AlgoOrderWire) -> Order:
     return Order(
         id=wire.algoOrderId,
         symbol=unified(wire.symbol),
-        intent=_algo_intent(wire),
+        intent=intent,
         order_type=OrderType.MARKET if market else OrderType.LIMIT,
         status=algo_status(wire),
         amount=wire.quantity or Decimal(0),
@@ -440,6 +446,60 @@ def parse_algo_order(wire: AlgoOrderWire) -> Order:
         stop_loss_price=stop_loss,
         raw=_raw(wire),
     )
+
+
+#: Algo orders that fire at a trigger price themselves, and what they are. The containers (TP_SL,
+#: POSITIONAL_TP_SL, BRACKET) fire nothing of their own: their TAKE_PROFIT / STOP_LOSS legs do. A
+#: STOP the venue relabelled TAKE_PROFIT / STOP_LOSS (spec 4.5) is read as what it was relabelled.
+_TRIGGER_KINDS: dict[str, TriggerKind] = {
+    "STOP": TriggerKind.PLAN,
+    "TRAILING_STOP": TriggerKind.PLAN,
+    "TAKE_PROFIT": TriggerKind.TAKE_PROFIT,
+    "STOP_LOSS": TriggerKind.STOP_LOSS,
+}
+
+
+def parse_trigger_order(wire: AlgoOrderWire, *, parent: AlgoOrderWire | None = None) -> Order:
+    """One algo order that fires at a trigger price, as a trigger `Order` (`trigger_price`,
+    `trigger_kind`). A TP/SL leg is listed under its own `algoOrderId`, always closes, and takes
+    what it lacks from its `parent`: the client id, the quantity (a TP_SL's) and the side. A
+    CLOSE_POSITION leg of a POSITIONAL_TP_SL has no quantity: its `amount` is 0 ("the whole
+    position")."""
+    kind = _TRIGGER_KINDS.get(wire.algoType.upper())
+    if kind is None:
+        raise _malformed(f"algo order {wire.algoOrderId}: {wire.algoType} fires at no trigger price")
+    if parent is None:
+        order = parse_algo_order(wire)
+    else:
+        intent = intent_of(wire.side, wire.positionSide, True) if wire.side else _algo_intent(parent)
+        order = _algo_order(wire, intent)
+        order = replace(
+            order,
+            amount=order.amount or parent.quantity or Decimal(0),
+            client_order_id=order.client_order_id or parent.clientAlgoOrderId,
+        )
+    return replace(order, trigger_price=_positive(wire.triggerPrice), trigger_kind=kind)
+
+
+def parse_trigger_orders(wire: AlgoOrderWire) -> list[Order]:
+    """The resting (untriggered) trigger orders of one algo order tree, root first, legs in order.
+
+    The TP/SL of a BRACKET whose entry has not filled yet protect nothing so far and are left out,
+    as WEEX lists a preset TP/SL only once its entry has filled."""
+    found: list[Order] = []
+
+    def walk(node: AlgoOrderWire, parent: AlgoOrderWire | None) -> None:
+        if node.algoType.upper() in _TRIGGER_KINDS:
+            order = parse_trigger_order(node, parent=parent)
+            if order.status is OrderStatus.UNTRIGGERED:
+                found.append(order)
+        if node.algoType.upper() == "BRACKET" and not node.totalExecutedQuantity:
+            return
+        for child in node.childOrders:
+            walk(child, node)
+
+    walk(wire, None)
+    return found
 
 
 def _trade_sides(wire: TransactionWire) -> tuple[Side, PositionSide]:

@@ -1,9 +1,16 @@
-"""Algo orders of `WooxVenue`, the extras beyond the port: STOP, TRAILING_STOP, TP_SL,
-POSITIONAL_TP_SL and BRACKET (an entry with take-profit / stop-loss, which is how `create_order`
-places an `OrderRequest` that carries `take_profit_price` or `stop_loss_price`).
+"""Algo orders of `WooxVenue`: STOP, TRAILING_STOP, TP_SL, POSITIONAL_TP_SL and BRACKET (an entry
+with take-profit / stop-loss, which is how `create_order` places an `OrderRequest` that carries
+`take_profit_price` or `stop_loss_price`).
 
 Every algo order comes back as an `Order` whose `id` is the `algoOrderId` and whose status is
 UNTRIGGERED until it fires; trigger, callback and activation prices stay in `raw`.
+
+The port's venue-side exits see the same orders as triggers: `fetch_trigger_orders` lists every
+algo order that fires at a price of its own -- a STOP or TRAILING_STOP (PLAN), a TAKE_PROFIT /
+STOP_LOSS leg of a TP_SL, POSITIONAL_TP_SL or filled BRACKET (under the leg's own `algoOrderId`)
+-- and `create_stop_loss` places a TP_SL with one STOP_LOSS leg and returns that leg, so its id is
+the one listed and the one `cancel_trigger_order` takes. A TP/SL protects its position and goes
+with it when the position closes (the simulator cancels it then, as WEEX does).
 """
 
 from __future__ import annotations
@@ -27,12 +34,19 @@ from alphaloop.model import (
     PositionSide,
     Side,
     TransientError,
+    TriggerKind,
     UnknownOrderOutcomeError,
 )
 from alphaloop.model.instruments import format_decimal
 from alphaloop.venues.woox.constants import MAX_PAGE_SIZE, VENUE_NAME
-from alphaloop.venues.woox.parse import order_fields, parse_algo_order, side_fields
-from alphaloop.venues.woox.schemas import AlgoPlaceRow
+from alphaloop.venues.woox.parse import (
+    order_fields,
+    parse_algo_order,
+    parse_positions,
+    parse_trigger_orders,
+    side_fields,
+)
+from alphaloop.venues.woox.schemas import AlgoOrderWire, AlgoPlaceRow
 from alphaloop.venues.woox.venue_core import MAX_PAGES, WooxVenueCore
 
 logger = logging.getLogger("alphaloop.venues.woox")
@@ -286,6 +300,104 @@ class WooxAlgoOrders(WooxVenueCore):
             price=price,
             client_order_id=client_text if client_text is not None else str(client_id),
         )
+
+    # ------------------------------------------------------------ venue-side exits (the port)
+
+    async def create_stop_loss(
+        self,
+        symbol: str,
+        position_side: PositionSide,
+        *,
+        trigger_price: Decimal,
+        amount: Decimal,
+        client_order_id: str | None = None,
+    ) -> Order:
+        """A TP_SL algo order with one market STOP_LOSS leg closing `amount` of the position;
+        returns the leg (see the module docstring). The trigger is rounded on the exit side (a
+        long's stop up, a short's down) and the size floored to the step."""
+        unified = self._tradable(symbol)
+        instrument = await self.instrument(unified)
+        venue_symbol = instrument.venue_symbol
+        client_id = self._client_id(client_order_id)
+        size = self._round_size(instrument, amount)
+        trigger = self._exit_price(instrument, position_side, trigger_price)
+        intent = OrderIntent.closing(position_side)
+        leg = self._leg("STOP_LOSS", position_side, trigger, quantity=size, symbol=venue_symbol)
+        await self.ensure_position_mode()
+        try:
+            result = await self.client.post_trade_algo_order(
+                venue_symbol,
+                "TP_SL",
+                client_algo_order_id=client_id,
+                quantity=size,
+                margin_mode=self._margin_wire(unified),
+                child_orders=[leg],
+                **self._side_fields(intent),
+            )
+        except UnknownOrderOutcomeError as exc:
+            return await self._resolve_outcome(venue_symbol, client_id, exc, self._stop_leg_by_client_id)
+        leg_row = next((r for r in result.rows if r.algoType.upper() == "STOP_LOSS"), None)
+        parent_row = _root(result.rows, "TP_SL")
+        if leg_row is None or parent_row is None:
+            raise InvalidOrderError(f"{unified}: WOO X created no STOP_LOSS leg", venue=VENUE_NAME)
+        fallback = replace(
+            self._pending(unified, intent, size, None, client_order_id, client_id),
+            id=leg_row.algoOrderId,
+            trigger_price=trigger,
+            trigger_kind=TriggerKind.STOP_LOSS,
+            raw=leg_row.model_dump(mode="json"),
+        )
+        try:
+            parent = await self.client.get_trade_algo_order(algo_order_id=parent_row.algoOrderId)
+        except (TransientError, OrderNotFoundError) as exc:
+            logger.warning("stop-loss %s placed but not readable yet (%s)", leg_row.algoOrderId, exc)
+            return fallback
+        return self._stop_leg(parent) or fallback
+
+    async def _stop_leg_by_client_id(self, client_id: int) -> Order:
+        """The STOP_LOSS leg of the TP_SL placed with `client_id` (a leg has no client id of its own)."""
+        parent = await self.client.get_trade_algo_order(client_algo_order_id=client_id)
+        leg = self._stop_leg(parent)
+        if leg is None:
+            raise OrderNotFoundError(
+                f"algo order {parent.algoOrderId} has no resting STOP_LOSS leg", venue=VENUE_NAME
+            )
+        return leg
+
+    def _stop_leg(self, parent: AlgoOrderWire) -> Order | None:
+        legs = [o for o in parse_trigger_orders(parent) if o.trigger_kind is TriggerKind.STOP_LOSS]
+        return self._restore(legs[0]) if legs else None
+
+    async def fetch_trigger_orders(self, symbol: str | None = None) -> list[Order]:
+        """Resting trigger orders of open algo orders (see the module docstring), oldest first.
+        A CLOSE_POSITION leg (POSITIONAL_TP_SL, BRACKET) closes the whole position: its `amount` is
+        the current size of that position (one positions request, only when such legs exist)."""
+        venue_symbol = None if symbol is None else self._venue_symbol(symbol)
+        triggers: list[Order] = []
+        for page in range(1, MAX_PAGES + 1):
+            result = await self.client.get_trade_algo_orders(
+                venue_symbol, status="INCOMPLETE", page=page, size=MAX_PAGE_SIZE
+            )
+            for row in result.rows:
+                triggers.extend(self._restore(order) for order in parse_trigger_orders(row))
+            if len(result.rows) < MAX_PAGE_SIZE:
+                break
+        if any(order.amount == 0 for order in triggers):
+            positions = parse_positions((await self.client.get_futures_positions()).positions)
+            sizes = {(p.symbol, p.side): p.size for p in positions}
+            triggers = [
+                replace(o, amount=sizes.get((o.symbol, o.intent.position_side), Decimal(0)))
+                if o.amount == 0
+                else o
+                for o in triggers
+            ]
+        return sorted(triggers, key=lambda o: (o.timestamp or 0, int(o.id) if o.id.isdigit() else 0))
+
+    async def cancel_trigger_order(self, symbol: str, order_id: str) -> CancelResult:
+        """Cancel one trigger: an algo order, or one TP/SL leg of one, by `algoOrderId` (WOO X needs
+        no symbol; it is only checked for spelling)."""
+        self._venue_symbol(symbol)
+        return await self.cancel_algo_order(order_id)
 
     # ------------------------------------------------------------ reading and cancelling
 

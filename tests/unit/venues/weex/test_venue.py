@@ -590,7 +590,7 @@ async def test_trigger_orders(fake: FakeWeex) -> None:
             price=D("94999.91"),
         )
         listed = await venue.fetch_trigger_orders(symbol=BTC)
-        result = await venue.cancel_trigger_order(order_id=order.id)
+        result = await venue.cancel_trigger_order(BTC, order.id)
     body = fake.calls(O + "plan_order")[0].body
     assert body["type"] == "2"
     assert body["match_type"] == "0"

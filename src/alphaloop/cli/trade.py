@@ -1,0 +1,323 @@
+"""`alphaloop run` (the embedded default), `alphaloop paper` and `alphaloop live`: thin adapters."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import sys
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from alphaloop.cli.common import ConfigOption, console, error_console, fail, settings_or_exit
+from alphaloop.config import Settings
+from alphaloop.model import COMPETITION_SYMBOLS, TIMEFRAME_MS, AlphaloopError, ConfigurationError
+
+StrategyOpt = Annotated[str, typer.Option(help="Decision model: ml (default), sma, hold, random.")]
+#: the embedded default's entry threshold (see `alphaloop run --help`)
+RUN_ENTRY_THRESHOLD = 0.56
+ThresholdOpt = Annotated[
+    float | None,
+    typer.Option(
+        help="--strategy ml: p(up) that opens a long, 1 - it a short (default: learnt in training)."
+    ),
+]
+ModelOpt = Annotated[Path | None, typer.Option("--model", help="ML artifact folder (default: the latest).")]
+TimeframeOpt = Annotated[str, typer.Option(help="Bar timeframe of the decision cycle.")]
+LeverageOpt = Annotated[int, typer.Option(min=1, max=20, help="Leverage (the risk limit caps it).")]
+DbOpt = Annotated[str | None, typer.Option("--db", help="Journal: SQLite path or SQLAlchemy URL.")]
+SymbolsOpt = Annotated[
+    str | None, typer.Option(help="Comma-separated symbols (default: the competition's 8).")
+]
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps(
+            {
+                "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+                "level": record.levelname.lower(),
+                "logger": record.name,
+                "message": record.getMessage(),
+            }
+        )
+
+
+def configure_logging(as_json: bool, level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        _JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger("alphaloop")
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    root.propagate = False
+
+
+def _symbols(text: str | None, settings: Settings) -> tuple[str, ...]:
+    from alphaloop.model import to_unified_symbol
+
+    if not text:
+        return tuple(settings.competition.symbols) or COMPETITION_SYMBOLS
+    try:
+        return tuple(dict.fromkeys(to_unified_symbol(s.strip()) for s in text.split(",") if s.strip()))
+    except AlphaloopError as exc:
+        fail(str(exc))
+
+
+def _options(
+    settings: Settings,
+    *,
+    strategy: str,
+    model: Path | None,
+    symbols: str | None,
+    timeframe: str,
+    leverage: int,
+    seed: int = 0,
+    entry_rate: float = 0.01,
+    hold_bars: int = 24,
+    entry_threshold: float | None = None,
+) -> Any:
+    from alphaloop.ops.trading import TradingOptions
+
+    if timeframe not in TIMEFRAME_MS:
+        fail(f"unknown timeframe {timeframe!r}: one of {', '.join(TIMEFRAME_MS)}")
+    return TradingOptions(
+        strategy=strategy,
+        model_path=model,
+        symbols=_symbols(symbols, settings),
+        timeframe=timeframe,
+        leverage=leverage,
+        limits=settings.risk,
+        seed=seed,
+        entry_rate=entry_rate,
+        hold_bars=hold_bars,
+        entry_threshold=entry_threshold,
+    )
+
+
+# ---------------------------------------------------------------------- alphaloop run
+
+
+def run_command(
+    days: Annotated[int, typer.Option(min=1, help="Replay the last N days of the data.")] = 30,
+    strategy: StrategyOpt = "ml",
+    model: ModelOpt = None,
+    entry_threshold: Annotated[
+        float | None,
+        typer.Option(
+            help="--strategy ml: p(up) that opens a long, 1 - it a short. The demo trades at 0.56: the "
+            "thresholds learnt in training rarely fire in a single month."
+        ),
+    ] = RUN_ENTRY_THRESHOLD,
+    symbols: SymbolsOpt = None,
+    timeframe: TimeframeOpt = "1h",
+    leverage: LeverageOpt = 5,
+    balance: Annotated[
+        float, typer.Option(min=1, help="Starting USDT balance of the simulated account.")
+    ] = 1000.0,
+    out: Annotated[Path | None, typer.Option(help="Report folder (default: reports/run-<time>).")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data", help="Candle folder (default: ALPHALOOP_DATA_DIR).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    config_file: Path | None = ConfigOption,
+) -> None:
+    """The embedded default, offline: the offline AI model trades a replayed period on the in-process
+    simulator through the full path (risk gate, journal, orders, AI-log uploads), then reports."""
+    from alphaloop.ops.embedded import EmbeddedRequest, prepare_embedded, run_and_report
+
+    configure_logging(False, "WARNING")
+    settings = settings_or_exit(config_file, **({"data_dir": data_dir} if data_dir else {}))
+    options = _options(
+        settings,
+        strategy=strategy,
+        model=model,
+        symbols=symbols,
+        timeframe=timeframe,
+        leverage=leverage,
+        entry_threshold=entry_threshold,
+    )
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    folder = out or Path("reports") / f"run-{stamp}"
+    request = EmbeddedRequest(options=options, days=days, balance=Decimal(repr(balance)), report_dir=folder)
+    try:
+        prepared = prepare_embedded(request, settings, say=lambda text: error_console.print(text))
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=error_console,
+            transient=True,
+            disable=as_json or not error_console.is_terminal,
+        ) as bar:
+            task = bar.add_task("trading the replay", total=len(prepared.closes))
+            outcome = run_and_report(prepared, on_cycle=lambda report: bar.advance(task))
+    except AlphaloopError as exc:
+        fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(outcome.summary, indent=2, default=str))
+    else:
+        for line in outcome.lines:
+            console.print(line)
+    if not outcome.audit_passed:
+        raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------------- paper and live
+
+
+def _install_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+def _session(plan: Any, *, check_first: bool = False) -> None:
+    from alphaloop.ops.sessions import preflight
+    from alphaloop.ops.trading import run_session
+
+    async def main() -> Any:
+        if check_first:
+            try:
+                for check in await preflight(plan):
+                    console.print(f"pre-flight: {check}")
+            except BaseException:
+                await plan.venue.close()
+                raise
+        stop = asyncio.Event()
+        _install_signals(stop)
+        return await run_session(plan, stop)
+
+    started = time.monotonic()
+    try:
+        stats = asyncio.run(main())
+    except AlphaloopError as exc:
+        fail(str(exc))
+    console.print(
+        f"stopped after {time.monotonic() - started:,.0f} s: {stats.cycles} cycles, "
+        f"{stats.sent} orders sent, {stats.denied} denied, {stats.unknown} with unknown outcome "
+        f"(reconciled), journal {plan.journal_url}"
+    )
+
+
+def paper_command(
+    venue: Annotated[str, typer.Option(help="weex or woox.")] = "weex",
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Trade against this venue endpoint (e.g. `alphaloop sim serve`), with the credentials "
+            "from the environment. Without it: live public prices, simulator matching in-process."
+        ),
+    ] = None,
+    strategy: StrategyOpt = "ml",
+    model: ModelOpt = None,
+    entry_threshold: ThresholdOpt = None,
+    symbols: SymbolsOpt = None,
+    timeframe: TimeframeOpt = "1h",
+    leverage: LeverageOpt = 5,
+    balance: Annotated[float, typer.Option(min=1, help="Paper balance (in-process matching only).")] = 1000.0,
+    db: DbOpt = None,
+    poll: Annotated[float, typer.Option(min=0.05, help="Seconds between checks for a new bar.")] = 5.0,
+    maintain: Annotated[float, typer.Option(min=0.1, help="Seconds between stop/fill/AI-log upkeep.")] = 60.0,
+    health: Annotated[float, typer.Option(min=0.1, help="Seconds between health lines.")] = 60.0,
+    max_cycles: Annotated[int | None, typer.Option(help="Stop after N decision cycles.")] = None,
+    log_json: Annotated[bool, typer.Option("--log-json", help="Structured JSON log lines.")] = False,
+    seed: Annotated[int, typer.Option(help="--strategy random: its seed.")] = 0,
+    entry_rate: Annotated[float, typer.Option(help="--strategy random: entry chance per bar.")] = 0.01,
+    hold_bars: Annotated[int, typer.Option(help="--strategy random: bars held.")] = 24,
+    config_file: Path | None = ConfigOption,
+) -> None:
+    """Paper trading: the engine on live prices with simulated matching, or against `sim serve`."""
+    from alphaloop.ops.sessions import build_session
+
+    configure_logging(log_json)
+    settings = settings_or_exit(config_file)
+    options = _options(
+        settings,
+        strategy=strategy,
+        model=model,
+        symbols=symbols,
+        timeframe=timeframe,
+        leverage=leverage,
+        seed=seed,
+        entry_rate=entry_rate,
+        hold_bars=hold_bars,
+        entry_threshold=entry_threshold,
+    )
+    try:
+        plan = build_session(
+            settings,
+            options,
+            mode="paper",
+            venue_name=venue,
+            base_url=base_url,
+            journal_url=db or settings.journal_url,
+            balance=Decimal(repr(balance)),
+            poll_seconds=poll,
+            maintain_seconds=maintain,
+            health_seconds=health,
+            max_cycles=max_cycles,
+        )
+    except (AlphaloopError, ConfigurationError) as exc:
+        fail(str(exc))
+    console.print(f"paper trading {plan.venue_name} with {plan.model.info.label}; journal {plan.journal_url}")
+    _session(plan)
+
+
+def live_command(
+    confirm_live: Annotated[
+        bool, typer.Option("--confirm-live", help="Required: you are about to trade real money.")
+    ] = False,
+    venue: Annotated[str, typer.Option(help="weex or woox.")] = "weex",
+    base_url: Annotated[str | None, typer.Option(help="API host (default: the configured one).")] = None,
+    strategy: StrategyOpt = "ml",
+    model: ModelOpt = None,
+    entry_threshold: ThresholdOpt = None,
+    symbols: SymbolsOpt = None,
+    timeframe: TimeframeOpt = "1h",
+    leverage: LeverageOpt = 5,
+    db: DbOpt = None,
+    poll: Annotated[float, typer.Option(min=0.05, help="Seconds between checks for a new bar.")] = 5.0,
+    max_cycles: Annotated[int | None, typer.Option(help="Stop after N decision cycles.")] = None,
+    log_json: Annotated[bool, typer.Option("--log-json", help="Structured JSON log lines.")] = False,
+    config_file: Path | None = ConfigOption,
+) -> None:
+    """Live trading on WEEX (or WOO X) after a pre-flight; needs --confirm-live and keys in the env."""
+    from alphaloop.ops.sessions import build_session
+
+    if not confirm_live:
+        fail("live trading sends real orders: add --confirm-live to go ahead (try `alphaloop paper` first)")
+    configure_logging(log_json)
+    settings = settings_or_exit(config_file)
+    options = _options(
+        settings,
+        strategy=strategy,
+        model=model,
+        symbols=symbols,
+        timeframe=timeframe,
+        leverage=leverage,
+        entry_threshold=entry_threshold,
+    )
+    try:
+        plan = build_session(
+            settings,
+            options,
+            mode="live",
+            venue_name=venue,
+            base_url=base_url,
+            journal_url=db or settings.journal_url,
+            poll_seconds=poll,
+            max_cycles=max_cycles,
+        )
+    except AlphaloopError as exc:
+        fail(str(exc))
+    _session(plan, check_first=True)

@@ -1,0 +1,845 @@
+"""The trading cycle of DESIGN.md, for paper and live (and the offline replay of `alphaloop run`).
+
+One `cycle(bar_close_ms)` per closed bar:
+
+    reconcile (the venue is the truth) -> account and positions -> kill switches and the persisted
+    trading state -> snapshot -> model -> planned orders -> for each: risk gate -> journal (order
+    + AI log, one transaction) -> paced order call -> outcome -> venue-side stops verified ->
+    fills, positions, equity -> AI-log outbox upload
+
+Crash safety comes from three things: the decision id and every `client_oid` are derived from the
+bar, so a restarted process recognises a bar it already decided and never sends an order twice;
+an order is journaled (with its AI log) before it is sent, so every order the venue may have is
+known; and orders whose outcome is in doubt are resolved by `client_oid` before anything new.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from alphaloop.decision.base import DecisionModel
+from alphaloop.engine import ids
+from alphaloop.engine.ailogs import model_label, order_ai_log, stop_loss_ai_log
+from alphaloop.engine.jsonsafe import json_safe
+from alphaloop.engine.market import build_live_snapshot, fetch_closed_candles
+from alphaloop.engine.planning import PlannedOrder, plan_orders, positions_by_symbol
+from alphaloop.engine.sizing import SizingPolicy
+from alphaloop.journal import AiLogOutbox, Journal, NewOrder, OrderRow, StateRow
+from alphaloop.model import (
+    AlphaloopError,
+    Balance,
+    ConfigurationError,
+    ExchangeRejectedError,
+    Instrument,
+    ModelError,
+    Order,
+    OrderIntent,
+    OrderNotFoundError,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    PermissionDeniedError,
+    Position,
+    PositionSide,
+    TransientError,
+    TriggerKind,
+    UnknownOrderOutcomeError,
+    format_decimal,
+)
+from alphaloop.model.decision import Decision, ModelInfo
+from alphaloop.risk import (
+    Baseline,
+    OrderProposal,
+    RiskLimits,
+    RiskView,
+    TradingState,
+    check_order,
+    evaluate,
+    order_call_wait_ms,
+    update_baseline,
+)
+from alphaloop.venues.base import Venue
+
+logger = logging.getLogger("alphaloop.engine")
+
+_STATUS_NAMES = {
+    OrderStatus.PENDING: "open",
+    OrderStatus.OPEN: "open",
+    OrderStatus.CANCELING: "open",
+    OrderStatus.FILLED: "filled",
+    OrderStatus.CANCELED: "canceled",
+    OrderStatus.REJECTED: "rejected",
+    OrderStatus.UNTRIGGERED: "untriggered",
+    OrderStatus.UNKNOWN: "unknown",
+}
+RISK_MODEL = ModelInfo("alphaloop-risk", "1", "local")
+
+
+@dataclass(frozen=True, slots=True)
+class TraderConfig:
+    symbols: tuple[str, ...]
+    timeframe: str
+    leverage: int
+    sizing: SizingPolicy
+    limits: RiskLimits
+    #: closed bars each snapshot holds (the model's lookback, at least)
+    lookback: int
+    fallback_stop_fraction: float = 0.03
+    #: the competition's later rounds capped explanations at 1000 characters
+    explanation_max_chars: int | None = 1000
+    #: how far back the first fill synchronisation looks
+    fills_lookback_ms: int = 86_400_000
+    #: how long (market time) a stop preset on a fresh entry may take to appear at the venue
+    preset_stop_grace_ms: int = 60_000
+
+
+@dataclass(slots=True)
+class CycleReport:
+    bar_close_ms: int
+    decision_id: str
+    already_decided: bool = False
+    actions: int = 0
+    sent: int = 0
+    denied: int = 0
+    rejected: int = 0
+    unknown: int = 0
+    stops_placed: int = 0
+    orphans_cancelled: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class Trader:
+    """One account, one model, one journal. `clock` gives market time in ms (wall time in paper and
+    live, simulated time in a replay); `wall` paces order calls in real seconds."""
+
+    def __init__(
+        self,
+        venue: Venue,
+        model: DecisionModel,
+        journal: Journal,
+        config: TraderConfig,
+        *,
+        account: str,
+        run_id: str,
+        clock: Callable[[], int],
+        wall: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.venue = venue
+        self.model = model
+        self.journal = journal
+        self.config = config
+        self.account = account
+        self.run_id = run_id
+        self.clock = clock
+        self.wall = wall
+        self.sleep = sleep
+        self.instruments: dict[str, Instrument] = {}
+        self.outbox = AiLogOutbox(journal, venue.upload_ai_log, clock=lambda: int(self.wall() * 1000))
+        self._calls: deque[int] = deque(maxlen=64)
+        self._fills_since: int | None = None
+        self.state = TradingState.ACTIVE
+        self.state_reason = "started"
+        self.last_equity: float | None = None
+
+    # ------------------------------------------------------------------ start-up
+    async def start(self) -> None:
+        """Contract terms, leverage, the persisted state, then reconciliation before any order."""
+        instruments = await self.venue.load_instruments()
+        missing = [s for s in self.config.symbols if s not in instruments]
+        if missing:
+            raise ConfigurationError(f"{self.venue.name} does not list {', '.join(missing)}")
+        self.instruments = {s: instruments[s] for s in self.config.symbols}
+        for symbol in self.config.symbols:
+            await self._retrying(lambda s=symbol: self.venue.set_leverage(s, self.config.leverage))  # type: ignore[misc]
+        self._load_state()
+        now = self.clock()
+        self.journal.record_event(
+            at_ms=now,
+            kind="startup",
+            message=f"{self.venue.name}: {len(self.config.symbols)} symbols at {self.config.leverage}x, "
+            f"state {self.state.value}",
+            detail={"run_id": self.run_id},
+        )
+        await self.reconcile()
+        await self.protect()
+
+    async def _retrying(self, call: Callable[[], Awaitable[Any]], attempts: int = 5) -> Any:
+        """Idempotent calls only (set leverage, reads): transient failures are retried with backoff."""
+        for attempt in range(attempts):
+            try:
+                return await call()
+            except TransientError as exc:
+                if attempt == attempts - 1:
+                    raise
+                delay = min(8.0, 0.25 * 2**attempt)
+                if getattr(exc, "retry_after", None):
+                    delay = max(delay, float(exc.retry_after))  # type: ignore[attr-defined]
+                logger.warning("transient venue error (%s); retrying in %.2f s", exc, delay)
+                await self.sleep(delay)
+        raise AssertionError("unreachable")
+
+    # ------------------------------------------------------------------ state
+    def _load_state(self) -> None:
+        row = self.journal.load_state(self.account)
+        if row is None:
+            row = StateRow(self.account, TradingState.ACTIVE.value, "started", self.clock())
+            self.journal.save_state(row)
+        self.state = TradingState(row.state)
+        self.state_reason = row.reason
+
+    def _apply_kill_switches(self, equity: float, now: int) -> None:
+        row = self.journal.load_state(self.account) or StateRow(
+            self.account, TradingState.ACTIVE.value, "started", now
+        )
+        # `alphaloop halt|resume` write the same row: re-read it every cycle
+        self.state, self.state_reason = TradingState(row.state), row.reason
+        baseline = None
+        if row.day_start_ms is not None and row.day_start_equity is not None:
+            baseline = Baseline(
+                row.day_start_ms,
+                row.day_start_equity,
+                row.peak_equity if row.peak_equity is not None else equity,
+                row.initial_equity if row.initial_equity is not None else equity,
+            )
+        baseline = update_baseline(baseline, equity, now)
+        transition = evaluate(
+            self.state, baseline, equity, now, self.config.limits, reason=row.reason, since_ms=row.since_ms
+        )
+        since = row.since_ms
+        if transition is not None:
+            self.state, self.state_reason, since = transition.state, transition.reason, now
+            self.journal.record_event(
+                at_ms=now,
+                kind="kill_switch" if transition.rule != "new_day" else "state_change",
+                message=f"{transition.state.value}: {transition.reason}",
+                detail={"rule": transition.rule, "equity": equity},
+            )
+            logger.warning("trading state -> %s: %s", transition.state.value, transition.reason)
+        self.journal.save_state(
+            StateRow(
+                self.account,
+                self.state.value,
+                self.state_reason,
+                since,
+                baseline.day_start_ms,
+                baseline.day_start_equity,
+                baseline.peak_equity,
+                baseline.initial_equity,
+            )
+        )
+
+    # ------------------------------------------------------------------ reconciliation
+    async def reconcile(self) -> int:
+        """Resolve every order in doubt by its client_oid (the venue is the truth). Returns how many
+        are still unresolved (their rows stay in doubt; no new order is sent for their symbol)."""
+        unresolved = 0
+        triggers: list[Order] | None = None
+        for row in self.journal.orders_in_doubt():
+            now = self.clock()
+            try:
+                if row.purpose == "stop_loss":
+                    if triggers is None:
+                        triggers = await self.venue.fetch_trigger_orders()
+                    self._reconcile_trigger(row, triggers, now)
+                else:
+                    order = await self.venue.fetch_order(row.symbol, client_order_id=row.client_oid)
+                    self._record_outcome(row.client_oid, order, now, source="reconcile")
+            except OrderNotFoundError:
+                never_accepted = row.status in ("pending", "sent", "unknown") and row.venue_order_id is None
+                status = "not_sent" if never_accepted else "canceled"
+                self.journal.update_order(
+                    row.client_oid,
+                    status=status,
+                    now_ms=now,
+                    error="not found at the venue by client_oid",
+                    detail={"source": "reconcile", "previous": row.status},
+                )
+                self.journal.record_event(
+                    at_ms=now,
+                    kind="reconcile",
+                    message=f"{row.client_oid} ({row.status}) is not at the venue: {status}",
+                    detail={"client_oid": row.client_oid},
+                )
+            except (TransientError, UnknownOrderOutcomeError) as exc:
+                unresolved += 1
+                logger.warning("could not reconcile %s yet: %s", row.client_oid, exc)
+        return unresolved
+
+    def _reconcile_trigger(self, row: OrderRow, triggers: Sequence[Order], now: int) -> None:
+        match = next(
+            (
+                t
+                for t in triggers
+                if t.client_order_id == row.client_oid
+                or (row.venue_order_id is not None and t.id == row.venue_order_id)
+            ),
+            None,
+        )
+        if match is not None:
+            if row.status != "untriggered" or row.venue_order_id != match.id:
+                self.journal.update_order(
+                    row.client_oid,
+                    status="untriggered",
+                    now_ms=now,
+                    venue_order_id=match.id,
+                    detail={"source": "reconcile"},
+                )
+            return
+        if row.venue_order_id is None and row.status in ("pending", "sent", "unknown"):
+            raise OrderNotFoundError(f"stop-loss {row.client_oid} is not resting at the venue")
+        # accepted earlier and no longer resting: it fired, or the venue removed it with its position
+        self.journal.update_order(
+            row.client_oid,
+            status="canceled",
+            now_ms=now,
+            detail={"source": "reconcile", "reason": "no longer resting"},
+        )
+
+    def _record_outcome(self, client_oid: str, order: Order, now: int, *, source: str) -> None:
+        status = _STATUS_NAMES[order.status]
+        current = self.journal.order(client_oid)
+        if (
+            current is not None
+            and current.status == status
+            and current.venue_order_id == order.id
+            and current.filled == order.filled
+        ):
+            return
+        self.journal.update_order(
+            client_oid,
+            status=status,
+            now_ms=now,
+            venue_order_id=order.id,
+            filled=order.filled,
+            average_price=order.average_price,
+            fee=order.fee,
+            detail={"source": source},
+        )
+
+    # ------------------------------------------------------------------ the cycle
+    async def cycle(self, bar_close_ms: int) -> CycleReport:
+        decision_id = ids.decision_id(self.account, self.config.timeframe, bar_close_ms)
+        report = CycleReport(bar_close_ms, decision_id)
+        unresolved = await self.reconcile()
+        now = self.clock()
+        balance, positions = await self._account()
+        self._apply_kill_switches(float(balance.total), now)
+        if self.journal.has_decision(decision_id):
+            # decided before a restart: never decide (or send) twice for one bar
+            report.already_decided = True
+        elif unresolved:
+            report.notes.append(f"{unresolved} orders in doubt: no new orders this bar")
+            self._record_hold(decision_id, bar_close_ms, now, f"{unresolved} orders could not be reconciled")
+        else:
+            await self._decide_and_trade(decision_id, bar_close_ms, balance, positions, report)
+        await self.maintain(report)
+        return report
+
+    async def _account(self) -> tuple[Balance, list[Position]]:
+        balance = await self._retrying(self.venue.fetch_balance)
+        positions = await self._retrying(lambda: self.venue.fetch_positions(list(self.config.symbols)))
+        return balance, [p for p in positions if p.size > 0]
+
+    def _record_hold(self, decision_id: str, bar_close_ms: int, now: int, reason: str) -> None:
+        self.journal.record_decision(
+            decision_id=decision_id,
+            run_id=self.run_id,
+            bar_close_ms=bar_close_ms,
+            created_ms=now,
+            model=RISK_MODEL.label,
+            actions=[],
+            explanation=reason,
+            error=reason,
+        )
+
+    async def _decide_and_trade(
+        self,
+        decision_id: str,
+        bar_close_ms: int,
+        balance: Balance,
+        positions: list[Position],
+        report: CycleReport,
+    ) -> None:
+        now = self.clock()
+        candles = {
+            symbol: await self._retrying(
+                lambda s=symbol: fetch_closed_candles(  # type: ignore[misc]
+                    self.venue, s, self.config.timeframe, self.config.lookback, bar_close_ms
+                )
+            )
+            for symbol in self.config.symbols
+        }
+        stops = await self._stops_by_position()
+        snapshot = build_live_snapshot(
+            bar_close_ms, self.config.timeframe, candles, balance, positions, stops, self._opened_ms()
+        )
+        error = None
+        try:
+            decision = self.model.decide(snapshot)
+        except (ModelError, ValueError, ArithmeticError) as exc:
+            # a failing model is a logged HOLD, never an order
+            error = f"{type(exc).__name__}: {exc}"
+            decision = Decision.hold(bar_close_ms, self.model.info, f"model failed, holding: {error}")
+            self.journal.record_event(at_ms=now, kind="model_error", message=error)
+        prices = {s: Decimal(repr(float(c[-1].close))) for s, c in candles.items() if c and c[-1].close > 0}
+        held = positions_by_symbol(positions)
+        plans, skipped = plan_orders(
+            decision,
+            positions=held,
+            instruments=self.instruments,
+            prices=prices,
+            account=snapshot.account,
+            sizing=self.config.sizing,
+            leverage=self.config.leverage,
+            fallback_stop_fraction=self.config.fallback_stop_fraction,
+        )
+        recorded = self.journal.record_decision(
+            decision_id=decision_id,
+            run_id=self.run_id,
+            bar_close_ms=bar_close_ms,
+            created_ms=now,
+            model=model_label(decision),
+            actions=[
+                json_safe(
+                    {
+                        "symbol": d.symbol,
+                        "action": d.action.value,
+                        "confidence": d.confidence,
+                        "stop_loss": d.stop_loss,
+                        "take_profit": d.take_profit,
+                        "reason": d.reason,
+                    }
+                )
+                for d in decision.decisions
+            ],
+            explanation=decision.explanation,
+            error=error,
+        )
+        if not recorded:
+            report.already_decided = True
+            return
+        report.actions = len(decision.actionable)
+        for skip in skipped:
+            self.journal.record_event(
+                at_ms=now,
+                kind="skip",
+                message=f"{skip.symbol}: {skip.reason}",
+                detail={"decision": decision_id},
+            )
+        if not plans:
+            return
+        resting = await self._retrying(self.venue.fetch_open_orders)
+        for plan in plans:
+            await self._execute(decision_id, decision, plan, snapshot, balance, positions, resting, report)
+
+    def _opened_ms(self) -> dict[str, int]:
+        return {symbol: ms for symbol, ms in self.journal.last_entry_ms().items()}
+
+    async def _stops_by_position(self) -> dict[tuple[str, PositionSide], Decimal]:
+        triggers = await self._retrying(self.venue.fetch_trigger_orders)
+        stops: dict[tuple[str, PositionSide], Decimal] = {}
+        for trigger in triggers:
+            if trigger.trigger_kind is TriggerKind.STOP_LOSS and trigger.trigger_price is not None:
+                stops[(trigger.symbol, trigger.intent.position_side)] = trigger.trigger_price
+        return stops
+
+    async def _execute(
+        self,
+        decision_id: str,
+        decision: Decision,
+        plan: PlannedOrder,
+        snapshot: Any,
+        balance: Balance,
+        positions: list[Position],
+        resting: list[Order],
+        report: CycleReport,
+    ) -> None:
+        index = self.config.symbols.index(plan.symbol)
+        client_oid = ids.client_oid(decision_id, index, plan.leg)
+        if self.journal.order(client_oid) is not None:
+            return  # journaled before a restart: reconciliation owns it
+        await self._wait_for_call_slot()  # pacing is ours to do: the gate only refuses a burst
+        now = self.clock()
+        proposal = OrderProposal(
+            symbol=plan.symbol,
+            intent=plan.intent,
+            amount=plan.amount,
+            price=plan.price,
+            leverage=plan.leverage,
+            client_oid=client_oid,
+            ai_log_stored=True,  # checked for real below, once the log is in the journal
+            stop_loss=plan.stop_loss,
+            take_profit=plan.take_profit,
+        )
+        denial = check_order(proposal, self._risk_view(now, balance, positions, resting), self.config.limits)
+        if denial is not None:
+            report.denied += 1
+            self.journal.record_denial(
+                at_ms=now,
+                decision_id=decision_id,
+                symbol=plan.symbol,
+                rule=denial.rule.value,
+                message=denial.message,
+                proposal=proposal.to_json(),
+            )
+            logger.info("denied %s: %s", client_oid, denial.message)
+            return
+        log = order_ai_log(
+            decision,
+            plan,
+            client_oid=client_oid,
+            snapshot=snapshot,
+            max_chars=self.config.explanation_max_chars,
+        )
+        self.journal.store_order_with_ai_log(
+            NewOrder(
+                client_oid=client_oid,
+                decision_id=decision_id,
+                run_id=self.run_id,
+                symbol=plan.symbol,
+                intent=plan.intent,
+                purpose=plan.purpose,
+                order_type=OrderType.MARKET,
+                amount=plan.amount,
+                price=plan.price,
+                leverage=plan.leverage,
+                stop_loss=plan.stop_loss,
+                take_profit=plan.take_profit,
+            ),
+            log,
+            now_ms=now,
+        )
+        request = OrderRequest(
+            symbol=plan.symbol,
+            intent=plan.intent,
+            amount=plan.amount,
+            order_type=OrderType.MARKET,
+            client_order_id=client_oid,
+            stop_loss_price=plan.stop_loss,
+            take_profit_price=plan.take_profit,
+        )
+        await self._send(request, purpose=plan.purpose, report=report)
+
+    def _risk_view(
+        self, now: int, balance: Balance, positions: Sequence[Position], resting: Sequence[Order]
+    ) -> RiskView:
+        wall_now = int(self.wall() * 1000)
+        return RiskView(
+            now_ms=now,
+            state=self.state,
+            equity=balance.total,
+            available=balance.free,
+            positions=positions,
+            resting_orders=resting,
+            # the gate measures call ages on the market clock; the calls were timed on the wall clock
+            order_calls_ms=[now - (wall_now - call) for call in self._calls],
+            last_entry_ms=self.journal.last_entry_ms(),
+            orders_last_hour=len(self.journal.order_times_since(now - 3_600_000)),
+        )
+
+    async def _wait_for_call_slot(self) -> None:
+        """Until one more order/cancel call fits `max_order_calls_per_second` (wall time)."""
+        limit = self.config.limits.max_order_calls_per_second
+        while True:
+            wait = order_call_wait_ms(list(self._calls), int(self.wall() * 1000), limit)
+            if wait <= 0:
+                return
+            await self.sleep(wait / 1000)
+
+    async def _pace(self) -> None:
+        await self._wait_for_call_slot()
+        self._calls.append(int(self.wall() * 1000))
+
+    async def _send(self, request: OrderRequest, *, purpose: str, report: CycleReport) -> Order | None:
+        client_oid = request.client_order_id
+        assert client_oid is not None
+        stored = self.journal.order(client_oid)
+        if stored is None:  # the gate's last rule, checked against the journal itself
+            raise AssertionError(f"{client_oid}: refusing to send an order without its stored AI log")
+        await self._pace()
+        self.journal.update_order(client_oid, status="sent", now_ms=self.clock())
+        endpoint = "placeOrder"
+        ok = False
+        try:
+            order = await self.venue.create_order(request)
+            ok = True
+        except UnknownOrderOutcomeError as exc:
+            report.unknown += 1
+            self.journal.update_order(client_oid, status="unknown", now_ms=self.clock(), error=str(exc))
+            self.journal.record_event(
+                at_ms=self.clock(),
+                kind="unknown_outcome",
+                message=f"{client_oid}: outcome unknown, reconciling before the next order",
+                detail={"error": str(exc)},
+            )
+            return None
+        except ExchangeRejectedError as exc:
+            report.rejected += 1
+            self.journal.update_order(client_oid, status="rejected", now_ms=self.clock(), error=str(exc))
+            return None
+        except PermissionDeniedError as exc:
+            # refused at the edge (WEEX 521 / IP allow-list): nothing executed. Reads that keep
+            # failing the same way stop the loop; one refused order does not
+            report.rejected += 1
+            self.journal.update_order(client_oid, status="not_sent", now_ms=self.clock(), error=str(exc))
+            self.journal.record_event(at_ms=self.clock(), kind="permission_denied", message=str(exc))
+            return None
+        except TransientError as exc:
+            # definitely not executed (429, 5xx answered before matching, connection refused):
+            # not retried blindly; the next decision decides again
+            report.rejected += 1
+            self.journal.update_order(client_oid, status="not_sent", now_ms=self.clock(), error=str(exc))
+            return None
+        finally:
+            self.journal.record_api_call(
+                at_ms=int(self.wall() * 1000), kind="order", endpoint=endpoint, client_oid=client_oid, ok=ok
+            )
+        report.sent += 1
+        self._record_outcome(client_oid, order, self.clock(), source=purpose)
+        return order
+
+    # ------------------------------------------------------------------ maintenance
+    async def maintain(self, report: CycleReport | None = None) -> None:
+        """Between and after cycles: stops verified, fills, positions and equity recorded, AI logs
+        uploaded. Safe to call at any time."""
+        report = report or CycleReport(0, "")
+        await self.protect(report)
+        await self.sync_fills()
+        balance, positions = await self._account()
+        now = self.clock()
+        stops = await self._stops_by_position()
+        self.journal.record_positions(
+            at_ms=now,
+            positions=positions,
+            stops={(s, side.value): price for (s, side), price in stops.items()},
+        )
+        self.last_equity = float(balance.total)
+        self.journal.record_equity(
+            at_ms=now,
+            equity=float(balance.total),
+            available=float(balance.free),
+            unrealized_pnl=float(balance.unrealized_pnl),
+            open_positions=len(positions),
+        )
+        await self.outbox.flush()
+
+    async def protect(self, report: CycleReport | None = None) -> None:
+        """Every open position has a venue-side stop-loss; stops without a position are cancelled."""
+        report = report or CycleReport(0, "")
+        positions = [
+            p
+            for p in await self._retrying(lambda: self.venue.fetch_positions(list(self.config.symbols)))
+            if p.size > 0
+        ]
+        triggers = await self._retrying(self.venue.fetch_trigger_orders)
+        open_sides = {(p.symbol, p.side) for p in positions}
+        for trigger in triggers:
+            if trigger.trigger_kind not in (TriggerKind.STOP_LOSS, TriggerKind.TAKE_PROFIT):
+                continue
+            if (trigger.symbol, trigger.intent.position_side) in open_sides:
+                continue
+            if await self._cancel_trigger(trigger):
+                report.orphans_cancelled += 1
+        for position in positions:
+            covered = sum(
+                (
+                    t.amount
+                    for t in triggers
+                    if t.trigger_kind is TriggerKind.STOP_LOSS
+                    and t.symbol == position.symbol
+                    and t.intent.position_side is position.side
+                ),
+                Decimal(0),
+            )
+            if covered >= position.size or self._preset_stop_registering(position):
+                continue
+            if await self._place_stop(position, position.size - covered):
+                report.stops_placed += 1
+
+    async def _cancel_trigger(self, trigger: Order) -> bool:
+        await self._pace()
+        ok = False
+        try:
+            result = await self.venue.cancel_trigger_order(trigger.symbol, trigger.id)
+            ok = result.success
+        except OrderNotFoundError:
+            ok = True  # already gone
+        except AlphaloopError as exc:
+            logger.warning("could not cancel orphaned trigger %s: %s", trigger.id, exc)
+        finally:
+            self.journal.record_api_call(
+                at_ms=int(self.wall() * 1000),
+                kind="cancel",
+                endpoint="cancel_plan",
+                client_oid=trigger.client_order_id,
+                ok=ok,
+            )
+        if ok:
+            self.journal.record_event(
+                at_ms=self.clock(),
+                kind="orphan_cancelled",
+                message=f"{trigger.symbol}: {trigger.trigger_kind} {trigger.id} had no position",
+                detail={
+                    "order_id": trigger.id,
+                    "trigger_price": format_decimal(trigger.trigger_price or Decimal(0)),
+                },
+            )
+        return ok
+
+    def _preset_stop_registering(self, position: Position) -> bool:
+        """A stop preset on an entry filled moments ago may not be listed yet (venues register
+        preset TP/SL shortly after the fill): it gets until the next cycle before we add one."""
+        intent = OrderIntent.opening(position.side)
+        horizon = self.clock() - self.config.preset_stop_grace_ms
+        return any(
+            row.intent is intent
+            and row.purpose == "entry"
+            and row.stop_loss is not None
+            and row.status == "filled"
+            and row.updated_ms >= horizon
+            for row in self.journal.orders(symbol=position.symbol, since_ms=horizon)
+        )
+
+    def _planned_stop(self, position: Position) -> tuple[Decimal | None, str | None]:
+        """The stop of the newest entry that opened this side, and its decision."""
+        intent = OrderIntent.opening(position.side)
+        for row in reversed(self.journal.orders(symbol=position.symbol)):
+            if row.intent is intent and row.purpose == "entry" and row.status == "filled":
+                return row.stop_loss, row.decision_id
+        return None, None
+
+    async def _place_stop(self, position: Position, amount: Decimal) -> bool:
+        instrument = self.instruments.get(position.symbol)
+        if instrument is None:
+            return False
+        now = self.clock()
+        long = position.side is PositionSide.LONG
+        stop, origin = self._planned_stop(position)
+        ticker = await self._retrying(lambda: self.venue.fetch_ticker(position.symbol))
+        last = ticker.last
+        if stop is None or (stop >= last if long else stop <= last):
+            fraction = Decimal(repr(self.config.fallback_stop_fraction))
+            stop = instrument.round_price(last * (1 - fraction if long else 1 + fraction), up=not long)
+        decision_id = origin or ids.decision_id(self.account, "protect", now)
+        if origin is None:
+            self.journal.record_decision(
+                decision_id=decision_id,
+                run_id=self.run_id,
+                bar_close_ms=now,
+                created_ms=now,
+                model=RISK_MODEL.label,
+                actions=[],
+                explanation=f"{position.symbol}: protect an open position that has no venue-side stop",
+            )
+        index = self.config.symbols.index(position.symbol) if position.symbol in self.config.symbols else 99
+        repeat = 0
+        client_oid = ids.client_oid(decision_id, index, "s")
+        while self.journal.order(client_oid) is not None:
+            repeat += 1
+            client_oid = ids.client_oid(decision_id, index, "s", repeat)
+        amount = instrument.round_size(amount)
+        if amount <= 0:
+            return False
+        log = stop_loss_ai_log(
+            symbol=position.symbol,
+            side=position.side,
+            amount=amount,
+            trigger_price=stop,
+            client_oid=client_oid,
+            model=RISK_MODEL.label,
+            origin_decision=origin,
+            max_chars=self.config.explanation_max_chars,
+        )
+        self.journal.store_order_with_ai_log(
+            NewOrder(
+                client_oid=client_oid,
+                decision_id=decision_id,
+                run_id=self.run_id,
+                symbol=position.symbol,
+                intent=OrderIntent.closing(position.side),
+                purpose="stop_loss",
+                order_type=OrderType.MARKET,
+                amount=amount,
+                price=None,
+                leverage=int(position.leverage) or self.config.leverage,
+                trigger_price=stop,
+            ),
+            log,
+            now_ms=now,
+        )
+        await self._pace()
+        self.journal.update_order(client_oid, status="sent", now_ms=now)
+        ok = False
+        try:
+            order = await self.venue.create_stop_loss(
+                position.symbol, position.side, trigger_price=stop, amount=amount, client_order_id=client_oid
+            )
+            ok = True
+        except UnknownOrderOutcomeError as exc:
+            self.journal.update_order(client_oid, status="unknown", now_ms=self.clock(), error=str(exc))
+            return False
+        except ExchangeRejectedError as exc:
+            self.journal.update_order(client_oid, status="rejected", now_ms=self.clock(), error=str(exc))
+            return False
+        except (TransientError, PermissionDeniedError) as exc:
+            self.journal.update_order(client_oid, status="not_sent", now_ms=self.clock(), error=str(exc))
+            return False
+        finally:
+            self.journal.record_api_call(
+                at_ms=int(self.wall() * 1000),
+                kind="order",
+                endpoint="placeTpSlOrder",
+                client_oid=client_oid,
+                ok=ok,
+            )
+        self.journal.update_order(
+            client_oid, status="untriggered", now_ms=self.clock(), venue_order_id=order.id
+        )
+        self.journal.record_event(
+            at_ms=self.clock(),
+            kind="stop_replaced",
+            message=f"{position.symbol} {position.side.value}: venue-side stop at {format_decimal(stop)}",
+            detail={"client_oid": client_oid, "order_id": order.id},
+        )
+        return True
+
+    async def sync_fills(self) -> int:
+        since = self._fills_since
+        if since is None:
+            since = self.clock() - self.config.fills_lookback_ms
+        newest = since
+        added = 0
+        for symbol in self.config.symbols:
+            trades = await self._retrying(
+                lambda s=symbol: self.venue.fetch_my_trades(s, since=since, limit=100)  # type: ignore[misc]
+            )
+            added += self.journal.record_fills(trades)
+            for trade in trades:
+                if trade.timestamp is not None:
+                    newest = max(newest, trade.timestamp)
+        # a small overlap: fills are de-duplicated by trade id
+        self._fills_since = max(since, newest - 60_000)
+        return added
+
+    async def shutdown(self, reason: str) -> None:
+        """A last reconciliation, stop check and snapshot, so the journal ends in step with the
+        venue, then the AI-log backlog; failures are logged (the next start reconciles anyway)."""
+        try:
+            await self.reconcile()
+            await self.maintain()
+        except AlphaloopError as exc:
+            logger.warning("final reconciliation incomplete: %s", exc)
+        try:
+            await self.outbox.flush()
+        finally:
+            now = self.clock()
+            self.journal.record_event(at_ms=now, kind="shutdown", message=reason)
+            self.journal.end_run(self.run_id, ended_ms=now, reason=reason)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the journal (`alphaloop.journal.migrate` runs them; no alembic.ini)."""

@@ -1,0 +1,304 @@
+"""The trading service facade: `alphaloop run` (the embedded default), `paper` and `live`.
+
+Everything here wires parts together (settings, data, model, venue, journal, lock, trader); the
+behaviour lives in `engine/`, `risk/` and `journal/`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from alphaloop import __version__
+from alphaloop.config import Settings
+from alphaloop.decision.base import DecisionModel
+from alphaloop.decision.registry import StrategyOptions, build_strategy
+from alphaloop.engine import ids
+from alphaloop.engine.loop import LoopStats, run_replay, run_wall_clock
+from alphaloop.engine.replay import REPLAY_ACCOUNT, FrameReplay
+from alphaloop.engine.sizing import SizingPolicy
+from alphaloop.engine.trader import CycleReport, Trader, TraderConfig
+from alphaloop.journal import InstanceLock, Journal
+from alphaloop.model import COMPETITION_SYMBOLS, TIMEFRAME_MS, ConfigurationError
+from alphaloop.model.frame import MarketFrame
+from alphaloop.risk import RiskLimits
+from alphaloop.venues.base import Venue
+
+logger = logging.getLogger("alphaloop.ops")
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True, slots=True)
+class TradingOptions:
+    """What `run`, `paper` and `live` share."""
+
+    strategy: str = "ml"
+    model_path: Path | None = None
+    symbols: tuple[str, ...] = COMPETITION_SYMBOLS
+    timeframe: str = "1h"
+    leverage: int = 5
+    sizing: str = "risk"
+    risk_fraction: float = 0.01
+    limits: RiskLimits = field(default_factory=RiskLimits)
+    explanation_max_chars: int | None = 1000
+    seed: int = 0
+    #: `--strategy random` only (rehearsals and fault drills): entry chance per bar, holding bars
+    entry_rate: float = 0.01
+    hold_bars: int = 24
+    #: `--strategy ml`: p(up) that opens a long (1 - it a short); None = the learnt thresholds
+    entry_threshold: float | None = None
+
+    def sizing_policy(self) -> SizingPolicy:
+        return SizingPolicy(
+            mode=self.sizing,  # type: ignore[arg-type]
+            risk_fraction=self.risk_fraction,
+            leverage=self.leverage,
+            slots=len(self.symbols),
+        )
+
+    def config_snapshot(self) -> dict[str, Any]:
+        """What the journal keeps of this run's settings (nothing secret is part of them)."""
+        return {
+            "strategy": self.strategy,
+            "model_path": None if self.model_path is None else str(self.model_path),
+            "symbols": list(self.symbols),
+            "timeframe": self.timeframe,
+            "leverage": self.leverage,
+            "sizing": self.sizing,
+            "risk_fraction": self.risk_fraction,
+            "entry_threshold": self.entry_threshold,
+            "explanation_max_chars": self.explanation_max_chars,
+            "risk": self.limits.model_dump(mode="json"),
+        }
+
+
+def build_model(options: TradingOptions, models_dir: Path | None = None) -> DecisionModel:
+    return build_strategy(
+        options.strategy,
+        StrategyOptions(
+            seed=options.seed,
+            model_path=options.model_path,
+            models_dir=models_dir,
+            entry_rate=options.entry_rate,
+            hold_bars=options.hold_bars,
+            entry_threshold=options.entry_threshold,
+        ),
+    )
+
+
+def trader_config(options: TradingOptions, model: DecisionModel) -> TraderConfig:
+    if options.leverage > options.limits.max_leverage:
+        raise ConfigurationError(
+            f"--leverage {options.leverage} is above the risk limit "
+            f"max_leverage={options.limits.max_leverage}"
+        )
+    return TraderConfig(
+        symbols=options.symbols,
+        timeframe=options.timeframe,
+        leverage=options.leverage,
+        sizing=options.sizing_policy(),
+        limits=options.limits,
+        lookback=max(int(getattr(model, "lookback", 100)), 2),
+        explanation_max_chars=options.explanation_max_chars,
+    )
+
+
+def lock_path(journal_url: str, account: str) -> Path:
+    """One lock per account and journal, beside a SQLite journal (or in data/ for a server one)."""
+    if "://" not in journal_url or journal_url.startswith("sqlite"):
+        path = Path(journal_url.split("///", 1)[-1]) if "://" in journal_url else Path(journal_url)
+        return path.with_name(f"{path.name}.{account}.lock")
+    digest = hashlib.sha256(journal_url.encode()).hexdigest()[:12]
+    return Path("data") / f"journal-{digest}.{account}.lock"
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("r%Y%m%d%H%M%S") + secrets.token_hex(3)
+
+
+# ---------------------------------------------------------------------- the embedded default
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddedRunResult:
+    journal_url: str
+    report_dir: Path
+    stats: LoopStats
+    start_ms: int
+    end_ms: int
+    initial_equity: float
+    final_equity: float
+    ai_logs_uploaded: int
+    orders_sent: int
+    model_label: str
+
+
+async def run_embedded(
+    frame: MarketFrame,
+    model: DecisionModel,
+    options: TradingOptions,
+    *,
+    start_ms: int,
+    end_ms: int,
+    journal_url: str,
+    report_dir: Path,
+    balance: Decimal = Decimal(1000),
+    on_cycle: Callable[[CycleReport], None] | None = None,
+) -> EmbeddedRunResult:
+    """The full trading path offline: the simulator core replays `frame` from `start_ms`, the
+    trader runs one cycle per bar close through gate, journal, orders and AI-log uploads."""
+    config = trader_config(options, model)
+    replay = FrameReplay(frame, balance=balance, start_ms=start_ms)
+    closes = replay.bar_closes(end_ms)
+    if not closes:
+        raise ConfigurationError("no bar closes in the replay period: the data ends before it")
+    account = ids.account_key("sim", REPLAY_ACCOUNT)
+    run_id = new_run_id()
+    journal = Journal.open(journal_url)
+    lock = InstanceLock(lock_path(journal_url, account))
+    lock.acquire()
+    try:
+        journal.start_run(
+            run_id=run_id,
+            started_ms=replay.now_ms,
+            mode="replay",
+            venue="sim",
+            account=account,
+            model=model.info.label,
+            timeframe=options.timeframe,
+            config=options.config_snapshot(),
+            version=__version__,
+        )
+        trader = Trader(
+            replay.venue, model, journal, config, account=account, run_id=run_id, clock=lambda: replay.now_ms
+        )
+        stats = await run_replay(trader, replay, closes, on_cycle=on_cycle)
+        await trader.shutdown("replay finished")
+        counts = journal.ai_log_counts()
+        equity = journal_equity(journal)
+        return EmbeddedRunResult(
+            journal_url=journal.url,
+            report_dir=report_dir,
+            stats=stats,
+            start_ms=closes[0],
+            end_ms=closes[-1],
+            initial_equity=float(balance),
+            final_equity=equity[-1][1] if equity else float(balance),
+            ai_logs_uploaded=counts.uploaded,
+            orders_sent=counts.orders_sent,
+            model_label=model.info.label,
+        )
+    finally:
+        lock.release()
+        journal.close()
+
+
+def journal_equity(journal: Journal) -> list[tuple[int, float]]:
+    from sqlalchemy import select
+
+    from alphaloop.journal.schema import equity
+
+    with journal.engine.connect() as conn:
+        rows = conn.execute(select(equity.c.at_ms, equity.c.equity).order_by(equity.c.at_ms)).all()
+    return [(int(r[0]), float(r[1])) for r in rows]
+
+
+# ---------------------------------------------------------------------- paper and live
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPlan:
+    """A wall-clock trading session, fully built and ready to run."""
+
+    venue: Venue
+    venue_name: str
+    account: str
+    model: DecisionModel
+    options: TradingOptions
+    journal_url: str
+    mode: str
+    poll_seconds: float = 5.0
+    maintain_seconds: float = 60.0
+    health_seconds: float = 60.0
+    max_cycles: int | None = None
+
+
+async def run_session(plan: SessionPlan, stop: asyncio.Event) -> LoopStats:
+    config = trader_config(plan.options, plan.model)
+    run_id = new_run_id()
+    journal = Journal.open(plan.journal_url)
+    lock = InstanceLock(lock_path(plan.journal_url, plan.account))
+    lock.acquire()
+    reason = "stopped"
+    try:
+        journal.start_run(
+            run_id=run_id,
+            started_ms=int(time.time() * 1000),
+            mode=plan.mode,
+            venue=plan.venue_name,
+            account=plan.account,
+            model=plan.model.info.label,
+            timeframe=plan.options.timeframe,
+            config=plan.options.config_snapshot(),
+            version=__version__,
+        )
+        trader = Trader(
+            plan.venue,
+            plan.model,
+            journal,
+            config,
+            account=plan.account,
+            run_id=run_id,
+            clock=lambda: int(time.time() * 1000),
+        )
+        try:
+            stats = await run_wall_clock(
+                trader,
+                reference_symbol=plan.options.symbols[0],
+                stop=stop,
+                poll_seconds=plan.poll_seconds,
+                maintain_seconds=plan.maintain_seconds,
+                health_seconds=plan.health_seconds,
+                max_cycles=plan.max_cycles,
+            )
+            reason = "stop requested" if stop.is_set() else "cycle limit reached"
+        except BaseException as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            try:
+                await trader.shutdown(reason)
+            except Exception as exc:  # the journal keeps what it has; the next start reconciles
+                logger.warning("shutdown incomplete: %s", exc)
+        return stats
+    finally:
+        lock.release()
+        journal.close()
+        await plan.venue.close()
+
+
+def settings_symbols(settings: Settings) -> tuple[str, ...]:
+    return tuple(settings.competition.symbols) if settings.competition.symbols else COMPETITION_SYMBOLS
+
+
+def period_for(frame: MarketFrame, days: int, lookback: int) -> tuple[int, int]:
+    """The last `days` of the frame's data, leaving `lookback` bars before it for the model."""
+    if not len(frame.ts):
+        raise ConfigurationError("no bars loaded")
+    step = TIMEFRAME_MS[frame.timeframe]
+    end = int(frame.ts[-1]) + step
+    start = max(end - days * DAY_MS, int(frame.ts[0]) + (lookback + 1) * step)
+    if start >= end:
+        raise ConfigurationError(
+            f"not enough data: {len(frame.ts)} bars, the model needs {lookback} before the first decision"
+        )
+    return start - start % step, end

@@ -1,0 +1,304 @@
+"""The chaos drill: `alphaloop paper` (a real subprocess) against the WEEX simulator on loopback,
+with faults injected (429, 5xx, 521, timeouts, connections dropped after an order executed,
++/-40 s clock skew) and the process SIGKILLed mid-run and restarted.
+
+The test drives simulated time one bar at a time and waits for the trader to decide each bar;
+at the end it compares the journal with the simulator: duplicate orders, orders without an AI
+log, lost AI logs, positions. `tests/integration/chaos/` runs a short drill in `make test`;
+`benchmarks/chaos_long.py` runs a long one and prints its figures.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from alphaloop.venues.sim.server import ServerConfig, run_in_thread
+from tests.kit.data import data_dir
+from tests.kit.sim_server import API_KEY, PASSPHRASE, SECRET, START_MS, account
+
+HOUR_MS = 3_600_000
+#: faults on every kind of call the trader makes; terminal faults execute nothing, `drop` executes
+#: the order and loses the answer (the unknown-outcome case)
+DEFAULT_FAULTS = (
+    "placeOrder:drop@n=2; placeOrder:drop@n=6; placeTpSlOrder:drop@n=1;"
+    " placeOrder:drop@p=0.15; placeOrder:5xx@p=0.08; placeOrder:521@p=0.04; placeOrder:timeout=2500ms@p=0.05;"
+    " placeTpSlOrder:drop@p=0.2; cancel_plan:5xx@p=0.2; *:429@p=0.03; *:502@p=0.02;"
+    " uploadAiLog:5xx@p=0.2; allPosition:timeout=2500ms@p=0.02; candles:latency=30ms"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChaosConfig:
+    bars: int = 30
+    #: bars after whose advance the trader is SIGKILLed (after a random pause of 0..kill_jitter s)
+    kill_after: tuple[int, ...] = (9, 21)
+    kill_jitter: float = 0.6
+    faults: str = DEFAULT_FAULTS
+    #: the bar at which the clock skew flips from +40 s to -40 s
+    skew_flip_at: int = 15
+    seed: int = 7
+    entry_rate: float = 0.2
+    hold_bars: int = 3
+    bar_timeout: float = 90.0
+
+
+@dataclass(slots=True)
+class ChaosResult:
+    journal: Path
+    kills: int = 0
+    restarts: int = 0
+    bars_decided: int = 0
+    sim_orders: int = 0
+    sim_trigger_orders: int = 0
+    duplicate_client_oids: list[str] = field(default_factory=list)
+    venue_orders_without_journal: list[str] = field(default_factory=list)
+    orders_without_ai_log: list[str] = field(default_factory=list)
+    ai_logs_not_uploaded: list[int] = field(default_factory=list)
+    ai_logs_missing_at_venue: list[str] = field(default_factory=list)
+    position_mismatches: list[str] = field(default_factory=list)
+    faults_fired: dict[str, int] = field(default_factory=dict)
+    unknown_outcomes: int = 0
+    audit_exit: int | None = None
+    audit_output: str = ""
+    elapsed: float = 0.0
+    trader_log: str = ""
+
+
+def _trader_command(base_url: str, db: Path, config: ChaosConfig) -> list[str]:
+    return [
+        sys.executable,
+        "-c",
+        "from alphaloop.cli.main import main; main()",
+        "paper",
+        "--base-url",
+        base_url,
+        "--strategy",
+        "random",
+        "--seed",
+        str(config.seed),
+        "--entry-rate",
+        str(config.entry_rate),
+        "--hold-bars",
+        str(config.hold_bars),
+        "--poll",
+        "0.05",
+        "--maintain",
+        "0.5",
+        "--health",
+        "5",
+        "--db",
+        str(db),
+    ]
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEEX_", "WOOX_", "ALPHALOOP_"))}
+    env.update(
+        WEEX_API_KEY=API_KEY,
+        WEEX_SECRET_KEY=SECRET,
+        WEEX_PASSPHRASE=PASSPHRASE,
+        # shorter than the injected 2.5 s hangs: a timeout is seen as one
+        ALPHALOOP_WEEX__TIMEOUT_SECONDS="1.5",
+        ALPHALOOP_DATA_DIR=str(data_dir()),
+        ALPHALOOP_STORE_DIR=str(tmp / "store"),
+        # drills churn on purpose: the gate's frequency limits would deny most of it
+        # simulated hours pass in wall seconds here, and the gate measures wall time
+        ALPHALOOP_RISK__MIN_ENTRY_INTERVAL_S="0.5",
+        ALPHALOOP_RISK__MAX_ORDERS_PER_HOUR="100000",
+        ALPHALOOP_RISK__MAX_OPEN_POSITIONS="8",
+        ALPHALOOP_RISK__MAX_TOTAL_NOTIONAL="8",
+        ALPHALOOP_RISK__MAX_MARGIN_USE="0.9",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _decided(db: Path, close_ms: int) -> bool:
+    if not db.exists():
+        return False
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            row = conn.execute("select 1 from decisions where bar_close_ms = ?", (close_ms,)).fetchone()
+            return row is not None
+    except sqlite3.Error:
+        return False
+
+
+def _settled(db: Path) -> bool:
+    """Nothing in doubt and every AI log uploaded."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            doubt = conn.execute(
+                "select count(*) from orders where status in ('pending','sent','unknown')"
+            ).fetchone()[0]
+            backlog = conn.execute("select count(*) from ai_logs where status != 'uploaded'").fetchone()[0]
+            return bool(doubt == 0 and backlog == 0)
+    except sqlite3.Error:
+        return False
+
+
+class _Trader:
+    def __init__(self, command: list[str], env: dict[str, str], log: Path) -> None:
+        self.command, self.env, self.log = command, env, log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        handle = self.log.open("ab")
+        self.proc = subprocess.Popen(self.command, env=self.env, stdout=handle, stderr=subprocess.STDOUT)
+        handle.close()
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                return self.proc.wait(10)
+        return self.proc.returncode
+
+
+def _wait(predicate: Any, timeout: float, trader: _Trader, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        if not trader.alive():
+            raise AssertionError(
+                f"the trader exited while waiting for {what}:\n{trader.log.read_text()[-4000:]}"
+            )
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}:\n{trader.log.read_text()[-4000:]}")
+
+
+@contextmanager
+def _simulator(config: ChaosConfig) -> Iterator[Any]:
+    server_config = ServerConfig(
+        accounts=(account(),),
+        data_dir=data_dir(),
+        start_ms=START_MS,
+        speed=0.0,
+        admin=True,
+        seed=config.seed,
+    )
+    with run_in_thread(server_config) as server:
+        yield server
+
+
+def run_chaos(tmp: Path, config: ChaosConfig) -> ChaosResult:
+    db = tmp / "journal.sqlite"
+    result = ChaosResult(journal=db)
+    rng = random.Random(config.seed)
+    started = time.monotonic()
+    with _simulator(config) as server, httpx.Client(base_url=server.base_url, timeout=10) as admin:
+        trader = _Trader(_trader_command(server.base_url, db, config), _env(tmp), tmp / "trader.log")
+        admin.post("/__admin/faults", json={"spec": f"*:skew=+40s; {config.faults}"}).raise_for_status()
+        trader.start()
+        _wait(lambda: _decided(db, START_MS), config.bar_timeout, trader, "the first decision")
+        for bar in range(1, config.bars + 1):
+            if bar == config.skew_flip_at:
+                admin.post(
+                    "/__admin/faults", json={"spec": f"*:skew=-40s; {config.faults}"}
+                ).raise_for_status()
+            admin.post("/__admin/advance", json={"ms": HOUR_MS}).raise_for_status()
+            close = START_MS + bar * HOUR_MS
+            if bar in config.kill_after:
+                time.sleep(rng.uniform(0.0, config.kill_jitter))
+                trader.kill()
+                result.kills += 1
+                trader.start()
+                result.restarts += 1
+            _wait(lambda c=close: _decided(db, c), config.bar_timeout, trader, f"bar {bar}")
+        result.faults_fired = dict(admin.get("/__admin/faults").json().get("fired", {}))
+        admin.post("/__admin/faults", json={"spec": ""}).raise_for_status()
+        _wait(lambda: _settled(db), config.bar_timeout, trader, "reconciliation and AI-log uploads")
+        exit_code = trader.stop()
+        if exit_code != 0:
+            raise AssertionError(f"the trader exited with {exit_code}:\n{trader.log.read_text()[-4000:]}")
+        result.trader_log = trader.log.read_text()
+        _compare(server.sim, db, result)
+    audit = subprocess.run(
+        [sys.executable, "-c", "from alphaloop.cli.main import main; main()", "audit", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        env=_env(tmp),
+        timeout=120,
+    )
+    result.audit_exit, result.audit_output = audit.returncode, audit.stdout + audit.stderr
+    result.elapsed = time.monotonic() - started
+    return result
+
+
+def _compare(sim: Any, db: Path, result: ChaosResult) -> None:
+    exchange = sim.exchange
+    account_id = API_KEY
+    orders = exchange.orders(account_id)
+    triggers = exchange.trigger_orders(account_id, open_only=False)
+    ours = [o for o in orders if o.client_order_id] + [t for t in triggers if t.client_order_id]
+    result.sim_orders, result.sim_trigger_orders = len(orders), len(triggers)
+    counts = Counter(o.client_order_id for o in ours)
+    result.duplicate_client_oids = sorted(c for c, n in counts.items() if n > 1 and c is not None)
+    with sqlite3.connect(db) as conn:
+        journal_orders = {
+            row[0]: row[1:] for row in conn.execute("select client_oid, venue_order_id, status from orders")
+        }
+        logs = {
+            row[0]: row[1:]
+            for row in conn.execute(
+                "select client_oid, status, order_id from ai_logs where client_oid is not null"
+            )
+        }
+        result.ai_logs_not_uploaded = [
+            row[0] for row in conn.execute("select id from ai_logs where status != 'uploaded'")
+        ]
+        result.bars_decided = conn.execute("select count(*) from decisions").fetchone()[0]
+        result.unknown_outcomes = conn.execute(
+            "select count(distinct client_oid) from order_events where status = 'unknown'"
+        ).fetchone()[0]
+        last = conn.execute("select max(at_ms) from position_snapshots").fetchone()[0]
+        journal_positions = {
+            (row[0], row[1]): row[2]
+            for row in conn.execute(
+                "select symbol, side, size from position_snapshots where at_ms = ?", (last,)
+            )
+        }
+    for order in ours:
+        oid = order.client_order_id
+        if oid not in journal_orders:
+            result.venue_orders_without_journal.append(f"{oid} ({order.id})")
+            continue
+        if oid not in logs:
+            result.orders_without_ai_log.append(oid)
+    uploaded_order_ids = {str(log.parsed.get("orderId")) for log in sim.ai_logs}
+    for oid, (venue_id, _status) in journal_orders.items():
+        if venue_id is not None and venue_id not in uploaded_order_ids:
+            result.ai_logs_missing_at_venue.append(f"{oid} ({venue_id})")
+    venue_positions = {(p.symbol, p.side.value): p.size for p in exchange.positions(account_id) if p.size > 0}
+    from decimal import Decimal
+
+    journal_sizes = {k: Decimal(v) for k, v in journal_positions.items()}
+    if venue_positions != journal_sizes:
+        result.position_mismatches.append(f"venue {venue_positions} != journal {journal_sizes}")
