@@ -57,6 +57,7 @@ def paper_args(
     seed: int = 0,
     entry_rate: float = 0.3,
     hold_bars: int = 2,
+    maintain: float = 0.5,
 ) -> list[str]:
     """`alphaloop paper` against a simulator endpoint with the random strategy, polling fast."""
     return [
@@ -78,7 +79,7 @@ def paper_args(
         "--poll",
         "0.05",
         "--maintain",
-        "0.5",
+        str(maintain),
         "--health",
         "5",
         "--db",

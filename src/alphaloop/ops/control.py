@@ -8,7 +8,7 @@ a running trader re-reads the state every cycle, so it stops opening positions w
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import inspect, select
@@ -141,6 +141,10 @@ def resume(journal: Journal, *, reason: str, now_ms: int) -> ControlResult:
     if not any(row.state in RESUMABLE_STATES for row in before):
         return ControlResult("resume", tuple(before), tuple(before), changed=False)
     journal.set_state_all(state=ACTIVE, reason=reason, now_ms=now_ms)
+    for row in trading_states(journal):
+        # resuming accepts today's equity as the new baseline: with the old peak kept, the total
+        # drawdown kill switch would halt again on the next cycle
+        journal.save_state(replace(row, day_start_ms=None, day_start_equity=None, peak_equity=None))
     after = trading_states(journal)
     journal.record_event(
         at_ms=now_ms,

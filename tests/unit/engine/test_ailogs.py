@@ -252,7 +252,7 @@ def test_fit_explanation_cuts_a_single_giant_word() -> None:
 
 
 @given(
-    words=st.lists(st.text(alphabet=st.characters(blacklist_categories=("Z", "C")), min_size=1, max_size=12)),
+    words=st.lists(st.text(alphabet=st.characters(exclude_categories=("Z", "C")), min_size=1, max_size=12)),
     max_words=st.integers(min_value=2, max_value=600),
     max_chars=st.one_of(st.none(), st.integers(min_value=3, max_value=1200)),
 )
