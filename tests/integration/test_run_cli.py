@@ -38,7 +38,8 @@ def test_run_replays_three_days_and_leaves_an_auditable_journal(tmp_path: Path) 
     lines = [line.strip() for line in result.stdout.splitlines() if line.strip()]
     assert lines[0].startswith("alphaloop run: sma-"), result.stdout
     assert "traded 8 pairs (1h)" in lines[0]
-    assert "decision cycles" in lines[1] and "orders sent" in lines[1] and "AI logs uploaded" in lines[1]
+    assert "decision cycles" in lines[1]
+    assert "AI logs uploaded" in lines[1]
     assert lines[2].startswith("equity 1,000.00 -> ")
     assert any(line.startswith("journal: ") for line in lines)
     assert any(line.startswith("report: ") for line in lines)

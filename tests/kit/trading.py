@@ -26,6 +26,7 @@ from alphaloop.model import (
     COMPETITION_SYMBOLS,
     CancelResult,
     ExchangeUnavailableError,
+    InvalidOrderError,
     ModelError,
     Order,
     OrderIntent,
@@ -130,7 +131,8 @@ class FaultyVenue:
     """The replay's venue with scripted faults on `create_order`, one per call in order:
     "refuse" raises RateLimitedError before anything executes; "lose_answer" lets the order
     execute and then raises UnknownOrderOutcomeError (the answer was lost); "lose_request" raises
-    it without executing (the request was lost); None passes. `fetch_order_failures` calls of
+    it without executing (the request was lost); "reject" raises InvalidOrderError (a definitive
+    refusal); None passes. `fetch_order_failures` calls of
     `fetch_order` fail with ExchangeUnavailableError (the venue cannot say yet)."""
 
     def __init__(self, inner: SimVenue, faults: Sequence[str | None] = ()) -> None:
@@ -147,6 +149,8 @@ class FaultyVenue:
         fault = self.faults.popleft() if self.faults else None
         if fault == "refuse":
             raise RateLimitedError("too many requests", venue="sim", http_status=429, retry_after=1.0)
+        if fault == "reject":
+            raise InvalidOrderError("Parameter size is invalid", venue="sim", code="40017")
         if fault == "lose_request":
             raise UnknownOrderOutcomeError("timed out sending the order", venue="sim")
         order = await self.inner.create_order(request)

@@ -20,7 +20,7 @@ from alphaloop.cli.common import ConfigOption, console, error_console, fail, set
 from alphaloop.config import Settings
 from alphaloop.model import COMPETITION_SYMBOLS, TIMEFRAME_MS, AlphaloopError, ConfigurationError
 
-StrategyOpt = Annotated[str, typer.Option(help="Decision model: ml (default), sma, hold, random.")]
+StrategyOpt = Annotated[str, typer.Option(help="Decision model: ml (default), llm, sma, hold, random.")]
 #: the embedded default's entry threshold (see `alphaloop run --help`)
 RUN_ENTRY_THRESHOLD = 0.56
 ThresholdOpt = Annotated[
@@ -33,6 +33,12 @@ ModelOpt = Annotated[Path | None, typer.Option("--model", help="ML artifact fold
 TimeframeOpt = Annotated[str, typer.Option(help="Bar timeframe of the decision cycle.")]
 LeverageOpt = Annotated[int, typer.Option(min=1, max=20, help="Leverage (the risk limit caps it).")]
 DbOpt = Annotated[str | None, typer.Option("--db", help="Journal: SQLite path or SQLAlchemy URL.")]
+LlmUrlOpt = Annotated[str | None, typer.Option(help="--strategy llm: OpenAI-compatible base URL.")]
+LlmModelOpt = Annotated[str | None, typer.Option(help="--strategy llm: the provider's model id.")]
+LlmHybridOpt = Annotated[
+    bool,
+    typer.Option("--llm-hybrid", help="--strategy llm: the ML model's signal in the prompt, and fallback."),
+]
 SymbolsOpt = Annotated[
     str | None, typer.Option(help="Comma-separated symbols (default: the competition's 8).")
 ]
@@ -100,6 +106,24 @@ def _options(
         entry_rate=entry_rate,
         hold_bars=hold_bars,
         entry_threshold=entry_threshold,
+    )
+
+
+def _llm_model(
+    strategy: str,
+    base_url: str | None,
+    model_id: str | None,
+    hybrid: bool,
+    ml_model: Path | None,
+    options: Any,
+) -> Any:
+    """The LLM agent for `--strategy llm` (None: the registry builds the other strategies)."""
+    if strategy != "llm":
+        return None
+    from alphaloop.cli.llm_options import build_cli_llm_agent
+
+    return build_cli_llm_agent(
+        base_url, model_id, "live", None, ml_model, hybrid=hybrid, symbols=tuple(options.symbols)
     )
 
 
@@ -234,6 +258,9 @@ def paper_command(
     seed: Annotated[int, typer.Option(help="--strategy random: its seed.")] = 0,
     entry_rate: Annotated[float, typer.Option(help="--strategy random: entry chance per bar.")] = 0.01,
     hold_bars: Annotated[int, typer.Option(help="--strategy random: bars held.")] = 24,
+    llm_base_url: LlmUrlOpt = None,
+    llm_model: LlmModelOpt = None,
+    llm_hybrid: LlmHybridOpt = False,
     config_file: Path | None = ConfigOption,
 ) -> None:
     """Paper trading: the engine on live prices with simulated matching, or against `sim serve`."""
@@ -266,6 +293,7 @@ def paper_command(
             maintain_seconds=maintain,
             health_seconds=health,
             max_cycles=max_cycles,
+            model=_llm_model(strategy, llm_base_url, llm_model, llm_hybrid, model, options),
         )
     except (AlphaloopError, ConfigurationError) as exc:
         fail(str(exc))
@@ -289,6 +317,9 @@ def live_command(
     poll: Annotated[float, typer.Option(min=0.05, help="Seconds between checks for a new bar.")] = 5.0,
     max_cycles: Annotated[int | None, typer.Option(help="Stop after N decision cycles.")] = None,
     log_json: Annotated[bool, typer.Option("--log-json", help="Structured JSON log lines.")] = False,
+    llm_base_url: LlmUrlOpt = None,
+    llm_model: LlmModelOpt = None,
+    llm_hybrid: LlmHybridOpt = False,
     config_file: Path | None = ConfigOption,
 ) -> None:
     """Live trading on WEEX (or WOO X) after a pre-flight; needs --confirm-live and keys in the env."""
@@ -317,6 +348,7 @@ def live_command(
             journal_url=db or settings.journal_url,
             poll_seconds=poll,
             max_cycles=max_cycles,
+            model=_llm_model(strategy, llm_base_url, llm_model, llm_hybrid, model, options),
         )
     except AlphaloopError as exc:
         fail(str(exc))

@@ -65,7 +65,8 @@ def exit_price_levels(
     long = direction > 0
     stop_value = decision.stop_loss
     source = "model"
-    valid_stop = stop_value is not None and (stop_value < float(price) if long else stop_value > float(price))
+    reference = float(price)
+    valid_stop = stop_value is not None and (0 < stop_value < reference if long else stop_value > reference)
     if not valid_stop:
         stop_value = float(price) * (1 - fallback_stop_fraction if long else 1 + fallback_stop_fraction)
         source = "engine default"
@@ -73,7 +74,7 @@ def exit_price_levels(
     stop = _round_to_tick(stop_value, instrument, up=not long)
     take = decision.take_profit
     target = None
-    if take is not None and (take > float(price) if long else take < float(price)):
+    if take is not None and (take > reference if long else 0 < take < reference):
         target = _round_to_tick(take, instrument, up=long)
     return stop, target, source
 

@@ -38,7 +38,6 @@ from alphaloop.model import (
     ConfigurationError,
     ExchangeRejectedError,
     Instrument,
-    ModelError,
     Order,
     OrderIntent,
     OrderNotFoundError,
@@ -79,6 +78,8 @@ _STATUS_NAMES = {
     OrderStatus.UNTRIGGERED: "untriggered",
     OrderStatus.UNKNOWN: "unknown",
 }
+#: entry statuses whose order may have opened the position (an unknown outcome may well have)
+_ENTRY_MAY_HOLD = frozenset({"filled", "unknown", "sent", "open"})
 RISK_MODEL = ModelInfo("alphaloop-risk", "1", "local")
 
 
@@ -384,8 +385,8 @@ class Trader:
         error = None
         try:
             decision = self.model.decide(snapshot)
-        except (ModelError, ValueError, ArithmeticError) as exc:
-            # a failing model is a logged HOLD, never an order
+        except Exception as exc:
+            # a failing model (bad output or a bug in it) is a logged HOLD, never an order
             error = f"{type(exc).__name__}: {exc}"
             decision = Decision.hold(bar_close_ms, self.model.info, f"model failed, holding: {error}")
             self.journal.record_event(at_ms=now, kind="model_error", message=error)
@@ -644,6 +645,8 @@ class Trader:
         for trigger in triggers:
             if trigger.trigger_kind not in (TriggerKind.STOP_LOSS, TriggerKind.TAKE_PROFIT):
                 continue
+            if trigger.symbol not in self.config.symbols:
+                continue  # another symbol's stop: not ours to judge (we do not list its positions)
             if (trigger.symbol, trigger.intent.position_side) in open_sides:
                 continue
             if await self._cancel_trigger(trigger):
@@ -703,7 +706,7 @@ class Trader:
             row.intent is intent
             and row.purpose == "entry"
             and row.stop_loss is not None
-            and row.status == "filled"
+            and row.status in _ENTRY_MAY_HOLD
             and row.updated_ms >= horizon
             for row in self.journal.orders(symbol=position.symbol, since_ms=horizon)
         )
@@ -712,7 +715,7 @@ class Trader:
         """The stop of the newest entry that opened this side, and its decision."""
         intent = OrderIntent.opening(position.side)
         for row in reversed(self.journal.orders(symbol=position.symbol)):
-            if row.intent is intent and row.purpose == "entry" and row.status == "filled":
+            if row.intent is intent and row.purpose == "entry" and row.status in _ENTRY_MAY_HOLD:
                 return row.stop_loss, row.decision_id
         return None, None
 

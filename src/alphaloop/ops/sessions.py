@@ -6,6 +6,7 @@ import time
 from decimal import Decimal
 
 from alphaloop.config import Settings
+from alphaloop.decision.base import DecisionModel
 from alphaloop.engine import ids
 from alphaloop.engine.paper import PAPER_ACCOUNT, PaperVenue
 from alphaloop.model import AiLog, ConfigurationError
@@ -74,10 +75,11 @@ def build_session(
     maintain_seconds: float = 60.0,
     health_seconds: float = 60.0,
     max_cycles: int | None = None,
+    model: DecisionModel | None = None,
 ) -> SessionPlan:
     """`paper` with a base URL and `live` trade an account of that venue (credentials from the
     environment); `paper` without one trades in-process on the venue's live public prices."""
-    model = build_model(options)
+    model = model or build_model(options)
     if mode == "paper" and base_url is None:
         public, _ = _venue(settings, venue_name, None, private=False)
         venue: Venue = PaperVenue(public, options.symbols, balance=balance)

@@ -16,6 +16,7 @@ from alphaloop.engine.replay import REPLAY_ACCOUNT
 from alphaloop.journal import StateRow
 from alphaloop.model import PositionSide, format_decimal
 from alphaloop.model.snapshot import Snapshot
+from alphaloop.ops.control import resume
 from alphaloop.risk import RiskLimits, TradingState
 from tests.kit.trading import (
     ACCOUNT,
@@ -238,11 +239,6 @@ async def test_an_orphaned_stop_is_cancelled(tmp_path: Path) -> None:
 
 
 @pytest.mark.asyncio
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: Trader.protect lists positions of config.symbols only but every trigger, so the "
-    "stop of a position in another symbol is cancelled as an orphan",
-)
 async def test_the_stop_of_a_position_in_a_symbol_not_traded_is_left_alone(tmp_path: Path) -> None:
     config = trader_config(symbols=(BTC, ETH))
     rig = await start_rig(tmp_path, ScriptedModel(steps()), config=config)
@@ -405,11 +401,6 @@ async def test_total_drawdown_halts_and_stays_halted(tmp_path: Path) -> None:
 
 
 @pytest.mark.asyncio
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a resume (set_state_all active) keeps the old peak/day-start equity, so the kill "
-    "switch trips again on the next cycle; `alphaloop resume` cannot end a drawdown halt",
-)
 async def test_a_human_resume_after_a_drawdown_halt_lets_trading_continue(tmp_path: Path) -> None:
     limits = RiskLimits(total_drawdown=0.0001)
     script: list[Step] = [[], [], [open_long(ETH)]]
@@ -418,7 +409,8 @@ async def test_a_human_resume_after_a_drawdown_halt_lets_trading_continue(tmp_pa
     script[0] = open_side(BTC, losing_side(rig, BTC))
     await rig.step(2)
     assert state_of(rig) is TradingState.HALTED
-    rig.journal.set_state_all(state="active", reason="operator: resume", now_ms=rig.now)
+    # what `alphaloop resume` does; the trader re-reads the state on its next cycle
+    assert resume(rig.journal, reason="operator: resume", now_ms=rig.now).changed
     [resumed] = await rig.step()
     assert state_of(rig) is TradingState.ACTIVE
     assert resumed.sent == 1

@@ -25,6 +25,7 @@ from tests.kit.trading import (
     close,
     events,
     open_long,
+    open_short,
     start_rig,
     start_run,
     steps,
@@ -139,11 +140,6 @@ async def test_a_lost_answer_is_resolved_by_client_oid_and_never_sent_twice(tmp_
     assert len([o for o in rig.exchange_orders() if o.symbol == BTC and not o.trigger_order_id]) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: while the entry is 'unknown', Trader.protect does not wait for its preset stop "
-    "(_preset_stop_registering wants status 'filled') and adds an engine-default stop beside it",
-)
 async def test_a_lost_answer_leaves_the_position_with_the_models_stop_only(tmp_path: Path) -> None:
     model = ScriptedModel(
         lambda n, snap: (
@@ -228,7 +224,28 @@ async def test_a_restarted_trader_never_decides_a_bar_twice(tmp_path: Path) -> N
     assert runs == {"run-a", "run-b"}
 
 
-# ---------------------------------------------------------------------- transient refusal
+# ---------------------------------------------------------------------- refusals
+
+
+async def test_a_rejected_order_is_final_and_its_log_uploaded_without_order_id(tmp_path: Path) -> None:
+    model = ScriptedModel(steps([open_long(BTC), open_short(ETH)]))
+    rig = await start_rig(tmp_path, model, wrap=faulty("reject"))
+    [report] = await rig.step()
+    assert (report.rejected, report.sent) == (1, 1)
+    rejected, accepted = rig.journal.orders()
+    assert (rejected.symbol, rejected.status, rejected.venue_order_id) == (BTC, "rejected", None)
+    assert rejected.error is not None
+    assert "size is invalid" in rejected.error
+    assert (accepted.symbol, accepted.status) == (ETH, "filled")
+    logs = {log.client_oid: log for log in rig.journal.ai_logs()}
+    assert (logs[rejected.client_oid].status, logs[rejected.client_oid].order_id) == ("uploaded", None)
+    assert (logs[accepted.client_oid].status, logs[accepted.client_oid].order_id) == (
+        "uploaded",
+        accepted.venue_order_id,
+    )
+    assert sorted(u.order_id or "" for u in rig.replay.venue.ai_logs) == ["", accepted.venue_order_id]
+    await rig.step()
+    assert rig.journal.order(rejected.client_oid) == rejected
 
 
 async def test_a_rate_limited_order_is_not_sent_not_retried_and_its_log_still_uploaded(

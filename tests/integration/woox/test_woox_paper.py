@@ -116,7 +116,8 @@ def test_paper_trades_the_woox_dialect_end_to_end(tmp_path: Path) -> None:
     assert venue_positions, "the comparison below must not be vacuous"
     assert journal_positions(db) == {key: Decimal(size) for key, size in venue_positions.items()}
     events = [row[0] for row in query(db, "select kind from events order by id")]
-    assert events[0] == "startup" and events[-1] == "shutdown"
+    assert events[0] == "startup"
+    assert events[-1] == "shutdown"
 
     audit = run_cli(["audit", "--db", str(db)], env, cwd=tmp_path)
     assert audit.returncode == 0, audit.stdout + audit.stderr

@@ -28,11 +28,6 @@ STEP = Decimal("0.001")
 MODEL = ModelInfo("test", "1")
 ACCOUNT = AccountView(equity=10_000.0, wallet=10_000.0, available=10_000.0, used_margin=0.0)
 UNITS = SizingPolicy(mode="units", units=1.0)
-#: planning.exit_price_levels takes a long's stop (or a short's target) of 0 or below as valid and
-#: sends it; a price level must be > 0 to protect anything. Remove the marker once fixed.
-NON_POSITIVE_EXIT_BUG = pytest.mark.xfail(
-    strict=True, reason="engine bug: exit_price_levels accepts a stop/target <= 0"
-)
 
 
 def instrument(symbol: str, min_size: str = "0.01") -> Instrument:
@@ -174,8 +169,8 @@ def test_entry_below_the_minimum_size_is_skipped_never_rounded_up(units: float) 
         (Action.OPEN_SHORT, 99.0, Decimal("103.0"), "engine default"),
         (Action.OPEN_LONG, 100.0, Decimal("97.0"), "engine default"),  # at the price: no protection
         (Action.OPEN_LONG, float("nan"), Decimal("97.0"), "engine default"),
-        pytest.param(Action.OPEN_LONG, 0.0, Decimal("97.0"), "engine default", marks=NON_POSITIVE_EXIT_BUG),
-        pytest.param(Action.OPEN_LONG, -5.0, Decimal("97.0"), "engine default", marks=NON_POSITIVE_EXIT_BUG),
+        pytest.param(Action.OPEN_LONG, 0.0, Decimal("97.0"), "engine default"),
+        pytest.param(Action.OPEN_LONG, -5.0, Decimal("97.0"), "engine default"),
     ],
 )
 def test_every_entry_has_a_stop_from_the_model_or_the_engine(
@@ -194,8 +189,8 @@ def test_every_entry_has_a_stop_from_the_model_or_the_engine(
         (Action.OPEN_LONG, 95.0, None),  # wrong side: dropped
         (Action.OPEN_SHORT, 105.0, None),
         (Action.OPEN_LONG, None, None),
-        pytest.param(Action.OPEN_SHORT, 0.0, None, marks=NON_POSITIVE_EXIT_BUG),
-        pytest.param(Action.OPEN_SHORT, -3.0, None, marks=NON_POSITIVE_EXIT_BUG),
+        pytest.param(Action.OPEN_SHORT, 0.0, None),
+        pytest.param(Action.OPEN_SHORT, -3.0, None),
     ],
 )
 def test_take_profit_rounds_away_from_the_price_or_is_dropped(

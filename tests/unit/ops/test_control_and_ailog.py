@@ -43,18 +43,21 @@ def test_halting_a_journal_without_state_creates_it_for_the_latest_runs_account(
     assert events(journal) == [("halt", "halted by operator: manual check")]
 
 
-def test_halt_then_resume_round_trip_keeps_the_kill_switch_baselines(journal: Journal) -> None:
+def test_halt_keeps_the_kill_switch_baselines_and_resume_rebases_them(journal: Journal) -> None:
     from alphaloop.journal import StateRow
 
     journal.save_state(StateRow(ACCOUNT, "reducing", "daily drawdown 11%", T0, T0, 1000.0, 1200.0, 1000.0))
     halted = halt(journal, reason="maintenance", now_ms=T0 + 10)
     assert [row.state for row in halted.before] == ["reducing"]
     assert [row.state for row in halted.after] == ["halted"]
+    assert (halted.after[0].day_start_equity, halted.after[0].peak_equity) == (1000.0, 1200.0)
     resumed = resume(journal, reason="done", now_ms=T0 + 20)
     assert resumed.changed
     (state,) = resumed.after
     assert (state.state, state.reason, state.since_ms) == ("active", "done", T0 + 20)
-    assert (state.day_start_equity, state.peak_equity) == (1000.0, 1200.0)
+    # the old peak would re-trigger the total drawdown switch at once: the engine re-bases it
+    assert (state.day_start_ms, state.day_start_equity, state.peak_equity) == (None, None, None)
+    assert state.initial_equity == 1000.0
     assert [kind for kind, _ in events(journal)] == ["halt", "resume"]
 
 

@@ -1,0 +1,182 @@
+"""`alphaloop paper` and `alphaloop live` as real subprocesses against the WEEX simulator on loopback.
+
+One short drill per module, driven like the chaos drill but without faults: the trader decides
+bar after bar while the test advances simulated time; a second `alphaloop paper` on the same
+journal is refused by the single-instance lock while the first runs; SIGINT stops the first one.
+The tests then hold the journal against the simulator and against `alphaloop audit`.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.kit.data import data_dir
+from tests.kit.paper import (
+    CHURN_LIMITS,
+    HOUR_MS,
+    CliProcess,
+    clean_env,
+    decided,
+    journal_positions,
+    paper_args,
+    query,
+    run_cli,
+    settled,
+    wait_for,
+)
+from tests.kit.sim_server import API_KEY, PASSPHRASE, SECRET, START_MS, account, live_sim, sim_config
+
+#: the random strategy's signals for bars 0..3 with seed 4 at 0.3 per bar: BTC short, then long
+#: (a reversal: the short is closed first), ETH short: entries, an exit, positions left open
+BARS = 3
+SEED = 4
+
+
+@dataclass(frozen=True)
+class Drill:
+    db: Path
+    log: str
+    exit_code: int
+    second: subprocess.CompletedProcess[str]
+    first_alive_after_second: bool
+    venue_orders: list[tuple[str, str]]
+    uploaded_order_ids: list[str]
+    venue_positions: dict[tuple[str, str], Decimal]
+    env: dict[str, str]
+    cwd: Path
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    return clean_env(
+        WEEX_API_KEY=API_KEY,
+        WEEX_SECRET_KEY=SECRET,
+        WEEX_PASSPHRASE=PASSPHRASE,
+        ALPHALOOP_DATA_DIR=str(data_dir()),
+        ALPHALOOP_STORE_DIR=str(tmp / "store"),
+        **CHURN_LIMITS,
+    )
+
+
+@pytest.fixture(scope="module")
+def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drill]:
+    tmp = tmp_path_factory.mktemp("paper")
+    db = tmp / "journal.sqlite"
+    env = _env(tmp)
+    with live_sim(sim_config(accounts=(account(),))) as server:
+        args = paper_args(server.base_url, db, seed=SEED)
+        trader = CliProcess(args, env, tmp / "paper.log")
+        try:
+            trader.start()
+            wait_for(decided(db, START_MS), "the first decision", trader)
+            second = run_cli(args, env, cwd=tmp, timeout=30)
+            first_alive_after_second = trader.alive()
+            with httpx.Client(base_url=server.base_url, timeout=5) as admin:
+                for bar in range(1, BARS + 1):
+                    admin.post("/__admin/advance", json={"ms": HOUR_MS}).raise_for_status()
+                    wait_for(decided(db, START_MS + bar * HOUR_MS), f"the decision of bar {bar}", trader)
+            wait_for(settled(db), "fills reconciled and AI logs uploaded", trader)
+            exit_code = trader.stop(signal.SIGINT)
+        finally:
+            trader.kill()
+        exchange = server.sim.exchange
+        orders: list[Any] = [*exchange.orders(API_KEY), *exchange.trigger_orders(API_KEY, open_only=False)]
+        yield Drill(
+            db=db,
+            log=trader.output(),
+            exit_code=exit_code,
+            second=second,
+            first_alive_after_second=first_alive_after_second,
+            venue_orders=[(o.client_order_id, o.id) for o in orders if o.client_order_id],
+            uploaded_order_ids=[str(log.parsed.get("orderId")) for log in server.sim.ai_logs],
+            venue_positions={
+                (p.symbol, p.side.value): p.size for p in exchange.positions(API_KEY) if p.size > 0
+            },
+            env=env,
+            cwd=tmp,
+        )
+
+
+@pytest.mark.timeout(120)
+def test_sigint_stops_the_paper_trader_gracefully(drill: Drill) -> None:
+    assert drill.exit_code == 0, drill.log[-4000:]
+    assert "Traceback" not in drill.log, drill.log[-4000:]
+    assert "stopped after" in drill.log
+    events = query(drill.db, "select kind, message from events order by id")
+    assert events[-1] == ("shutdown", "stop requested")
+    runs = query(drill.db, "select ended_ms, end_reason from runs")
+    assert len(runs) == 1, runs
+    ended_ms, reason = runs[0]
+    assert ended_ms is not None
+    assert reason == "stop requested"
+
+
+@pytest.mark.timeout(120)
+def test_paper_orders_reach_the_simulator_once_with_their_ai_logs(drill: Drill) -> None:
+    orders = query(drill.db, "select client_oid, venue_order_id, status, purpose, symbol from orders")
+    entries = [row for row in orders if row[3] == "entry"]
+    assert {row[4] for row in entries} == {"BTC/USDT:USDT", "ETH/USDT:USDT"}, drill.log[-3000:]
+    assert any(row[3] == "exit" for row in orders)
+    counts = Counter(oid for oid, _ in drill.venue_orders)
+    assert all(n == 1 for n in counts.values()), counts
+    # the journal knows every order the venue has, under the same ids, and nothing else was sent
+    assert dict(drill.venue_orders) == {oid: venue_id for oid, venue_id, *_ in orders}
+    assert all(status in ("filled", "untriggered", "canceled") for _, _, status, *_ in orders)
+    # each AI log is uploaded to the venue, bound to its order id
+    logs = query(drill.db, "select client_oid, order_id, status from ai_logs where client_oid is not null")
+    assert {oid for oid, *_ in logs} == {row[0] for row in orders}
+    assert all(status == "uploaded" for *_, status in logs)
+    assert {venue_id for _, venue_id, *_ in orders} <= set(drill.uploaded_order_ids)
+
+
+@pytest.mark.timeout(120)
+def test_paper_journal_positions_equal_the_simulator(drill: Drill) -> None:
+    assert drill.venue_positions, "the comparison must not be vacuous"
+    assert journal_positions(drill.db) == drill.venue_positions
+
+
+@pytest.mark.timeout(120)
+def test_a_second_paper_trader_on_the_same_journal_is_refused_by_the_lock(drill: Drill) -> None:
+    output = drill.second.stdout + drill.second.stderr
+    assert drill.second.returncode == 2, output
+    (line,) = [line for line in output.splitlines() if line.startswith("alphaloop:")]
+    assert "another alphaloop process holds" in line
+    assert f"{drill.db}." in line
+    assert ".lock (pid " in line
+    assert "Traceback" not in output
+    assert drill.first_alive_after_second, "it gave up at once instead of waiting for the lock"
+    # the refused process left no trace in the journal: one run, one startup
+    assert len(query(drill.db, "select id from runs")) == 1
+    assert [kind for (kind,) in query(drill.db, "select kind from events")].count("startup") == 1
+
+
+@pytest.mark.timeout(120)
+def test_audit_passes_on_the_paper_journal(drill: Drill) -> None:
+    audit = run_cli(["audit", "--db", str(drill.db)], drill.env, cwd=drill.cwd)
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+
+
+@pytest.mark.timeout(60)
+def test_live_without_confirm_live_exits_2_and_says_so(tmp_path: Path) -> None:
+    env = clean_env(
+        WEEX_API_KEY=API_KEY,
+        WEEX_SECRET_KEY=SECRET,
+        WEEX_PASSPHRASE=PASSPHRASE,
+        ALPHALOOP_WEEX__BASE_URL="http://127.0.0.1:9",
+    )
+
+    result = run_cli(["live", "--strategy", "random", "--db", str(tmp_path / "j.sqlite")], env, cwd=tmp_path)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "--confirm-live" in result.stderr
+    assert "real orders" in result.stderr
+    assert not (tmp_path / "j.sqlite").exists()
