@@ -88,6 +88,8 @@ class CompetitionSettings(_Section):
 
     max_leverage: Leverage = COMPETITION_MAX_LEVERAGE
     symbols: tuple[str, ...] = COMPETITION_SYMBOLS
+    #: AI-log explanations are capped at 500 words; later rounds also allowed only 1000 characters
+    ai_log_max_chars: int | None = Field(default=1000, ge=100)
 
     @field_validator("symbols")
     @classmethod

@@ -102,6 +102,7 @@ def _options(
         timeframe=timeframe,
         leverage=leverage,
         limits=settings.risk,
+        explanation_max_chars=settings.competition.ai_log_max_chars,
         seed=seed,
         entry_rate=entry_rate,
         hold_bars=hold_bars,

@@ -562,16 +562,32 @@ class Trader:
     async def _send(self, request: OrderRequest, *, purpose: str, report: CycleReport) -> Order | None:
         client_oid = request.client_order_id
         assert client_oid is not None
-        stored = self.journal.order(client_oid)
-        if stored is None:  # the gate's last rule, checked against the journal itself
+        order = await self._money_call(
+            client_oid, "placeOrder", lambda: self.venue.create_order(request), report
+        )
+        if order is not None:
+            report.sent += 1
+            self._record_outcome(client_oid, order, self.clock(), source=purpose)
+        return order
+
+    async def _money_call(
+        self,
+        client_oid: str,
+        endpoint: str,
+        call: Callable[[], Awaitable[Order]],
+        report: CycleReport,
+    ) -> Order | None:
+        """Send one journaled order (entry, exit or stop): paced, marked sent first, its outcome
+        journaled whatever happens, never retried here. None when it did not go through."""
+        if self.journal.order(client_oid) is None:  # the gate's last rule, checked in the journal
             raise AssertionError(f"{client_oid}: refusing to send an order without its stored AI log")
         await self._pace()
         self.journal.update_order(client_oid, status="sent", now_ms=self.clock())
-        endpoint = "placeOrder"
         ok = False
         try:
-            order = await self.venue.create_order(request)
+            order = await call()
             ok = True
+            return order
         except UnknownOrderOutcomeError as exc:
             report.unknown += 1
             self.journal.update_order(client_oid, status="unknown", now_ms=self.clock(), error=str(exc))
@@ -581,31 +597,25 @@ class Trader:
                 message=f"{client_oid}: outcome unknown, reconciling before the next order",
                 detail={"error": str(exc)},
             )
-            return None
         except ExchangeRejectedError as exc:
             report.rejected += 1
             self.journal.update_order(client_oid, status="rejected", now_ms=self.clock(), error=str(exc))
-            return None
         except PermissionDeniedError as exc:
             # refused at the edge (WEEX 521 / IP allow-list): nothing executed. Reads that keep
             # failing the same way stop the loop; one refused order does not
             report.rejected += 1
             self.journal.update_order(client_oid, status="not_sent", now_ms=self.clock(), error=str(exc))
             self.journal.record_event(at_ms=self.clock(), kind="permission_denied", message=str(exc))
-            return None
         except TransientError as exc:
             # definitely not executed (429, 5xx answered before matching, connection refused):
             # not retried blindly; the next decision decides again
             report.rejected += 1
             self.journal.update_order(client_oid, status="not_sent", now_ms=self.clock(), error=str(exc))
-            return None
         finally:
             self.journal.record_api_call(
                 at_ms=int(self.wall() * 1000), kind="order", endpoint=endpoint, client_oid=client_oid, ok=ok
             )
-        report.sent += 1
-        self._record_outcome(client_oid, order, self.clock(), source=purpose)
-        return order
+        return None
 
     # ------------------------------------------------------------------ maintenance
     async def maintain(self, report: CycleReport | None = None) -> None:
@@ -778,31 +788,16 @@ class Trader:
             log,
             now_ms=now,
         )
-        await self._pace()
-        self.journal.update_order(client_oid, status="sent", now_ms=now)
-        ok = False
-        try:
-            order = await self.venue.create_stop_loss(
+        order = await self._money_call(
+            client_oid,
+            "placeTpSlOrder",
+            lambda: self.venue.create_stop_loss(
                 position.symbol, position.side, trigger_price=stop, amount=amount, client_order_id=client_oid
-            )
-            ok = True
-        except UnknownOrderOutcomeError as exc:
-            self.journal.update_order(client_oid, status="unknown", now_ms=self.clock(), error=str(exc))
+            ),
+            CycleReport(0, ""),
+        )
+        if order is None:
             return False
-        except ExchangeRejectedError as exc:
-            self.journal.update_order(client_oid, status="rejected", now_ms=self.clock(), error=str(exc))
-            return False
-        except (TransientError, PermissionDeniedError) as exc:
-            self.journal.update_order(client_oid, status="not_sent", now_ms=self.clock(), error=str(exc))
-            return False
-        finally:
-            self.journal.record_api_call(
-                at_ms=int(self.wall() * 1000),
-                kind="order",
-                endpoint="placeTpSlOrder",
-                client_oid=client_oid,
-                ok=ok,
-            )
         self.journal.update_order(
             client_oid, status="untriggered", now_ms=self.clock(), venue_order_id=order.id
         )
