@@ -17,6 +17,7 @@ from alphaloop.model import (
     InvalidOrderError,
     LeverageLimitError,
     OrderIntent,
+    OrderNotFoundError,
     OrderRequest,
     OrderStatus,
     OrderType,
@@ -267,6 +268,17 @@ async def test_an_order_with_tp_and_sl_is_a_bracket_whose_stop_loss_protects_the
     admin.price("106000")
     assert await venue.fetch_positions() == []
     assert await venue.fetch_algo_orders(BTC) == []
+
+
+async def test_a_bracket_entry_is_found_by_its_text_client_id(venue: WooxVenue) -> None:
+    """The trader resolves orders in doubt by client id only; a bracket is an algo order."""
+    entry = await venue.create_order(
+        market(OrderIntent.OPEN_SHORT, stop_loss_price=Decimal(105000), client_order_id="alabc123e")
+    )
+    found = await venue.fetch_order(BTC, client_order_id="alabc123e")
+    assert (found.id, found.status, found.client_order_id) == (entry.id, OrderStatus.FILLED, "alabc123e")
+    with pytest.raises(OrderNotFoundError):
+        await venue.fetch_order(BTC, client_order_id="alnever00e")
 
 
 async def test_cancel_all_includes_algo_orders_when_asked(venue: WooxVenue) -> None:

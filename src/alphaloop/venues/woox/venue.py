@@ -394,7 +394,11 @@ class WooxVenue(WooxAlgoOrders):
             order = self._restore(parse_order(wire))
         except OrderNotFoundError:
             if order_id is None:
-                raise
+                if client_id is None:
+                    raise
+                # an entry with a stop-loss is a BRACKET algo order: known by its client algo id
+                found = await self._algo_by_client_id(client_id)
+                return replace(found, client_order_id=client_order_id)
             try:
                 return await self.fetch_algo_order(order_id)
             except OrderNotFoundError:
