@@ -10,12 +10,8 @@ log, lost AI logs, positions. `tests/integration/chaos/` runs a short drill in `
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -26,11 +22,23 @@ from typing import Any
 
 import httpx
 
+from alphaloop.model import COMPETITION_SYMBOLS
 from alphaloop.venues.sim.server import ServerConfig, run_in_thread
 from tests.kit.data import data_dir
+from tests.kit.paper import (
+    CHURN_LIMITS,
+    HOUR_MS,
+    CliProcess,
+    clean_env,
+    decided,
+    journal_positions,
+    paper_args,
+    run_cli,
+    settled,
+    wait_for,
+)
 from tests.kit.sim_server import API_KEY, PASSPHRASE, SECRET, START_MS, account
 
-HOUR_MS = 3_600_000
 #: faults on every kind of call the trader makes; terminal faults execute nothing, `drop` executes
 #: the order and loses the answer (the unknown-outcome case)
 DEFAULT_FAULTS = (
@@ -78,36 +86,8 @@ class ChaosResult:
     trader_log: str = ""
 
 
-def _trader_command(base_url: str, db: Path, config: ChaosConfig) -> list[str]:
-    return [
-        sys.executable,
-        "-c",
-        "from alphaloop.cli.main import main; main()",
-        "paper",
-        "--base-url",
-        base_url,
-        "--strategy",
-        "random",
-        "--seed",
-        str(config.seed),
-        "--entry-rate",
-        str(config.entry_rate),
-        "--hold-bars",
-        str(config.hold_bars),
-        "--poll",
-        "0.05",
-        "--maintain",
-        "0.5",
-        "--health",
-        "5",
-        "--db",
-        str(db),
-    ]
-
-
 def _env(tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEEX_", "WOOX_", "ALPHALOOP_"))}
-    env.update(
+    return clean_env(
         WEEX_API_KEY=API_KEY,
         WEEX_SECRET_KEY=SECRET,
         WEEX_PASSPHRASE=PASSPHRASE,
@@ -115,83 +95,9 @@ def _env(tmp: Path) -> dict[str, str]:
         ALPHALOOP_WEEX__TIMEOUT_SECONDS="1.5",
         ALPHALOOP_DATA_DIR=str(data_dir()),
         ALPHALOOP_STORE_DIR=str(tmp / "store"),
-        # drills churn on purpose: the gate's frequency limits would deny most of it
-        # simulated hours pass in wall seconds here, and the gate measures wall time
-        ALPHALOOP_RISK__MIN_ENTRY_INTERVAL_S="0.5",
-        ALPHALOOP_RISK__MAX_ORDERS_PER_HOUR="100000",
-        ALPHALOOP_RISK__MAX_OPEN_POSITIONS="8",
-        ALPHALOOP_RISK__MAX_TOTAL_NOTIONAL="8",
-        ALPHALOOP_RISK__MAX_MARGIN_USE="0.9",
-        PYTHONUNBUFFERED="1",
+        # drills churn on purpose, and simulated hours pass in wall seconds here
+        **CHURN_LIMITS,
     )
-    return env
-
-
-def _decided(db: Path, close_ms: int) -> bool:
-    if not db.exists():
-        return False
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
-            row = conn.execute("select 1 from decisions where bar_close_ms = ?", (close_ms,)).fetchone()
-            return row is not None
-    except sqlite3.Error:
-        return False
-
-
-def _settled(db: Path) -> bool:
-    """Nothing in doubt and every AI log uploaded."""
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
-            doubt = conn.execute(
-                "select count(*) from orders where status in ('pending','sent','unknown')"
-            ).fetchone()[0]
-            backlog = conn.execute("select count(*) from ai_logs where status != 'uploaded'").fetchone()[0]
-            return bool(doubt == 0 and backlog == 0)
-    except sqlite3.Error:
-        return False
-
-
-class _Trader:
-    def __init__(self, command: list[str], env: dict[str, str], log: Path) -> None:
-        self.command, self.env, self.log = command, env, log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        handle = self.log.open("ab")
-        self.proc = subprocess.Popen(self.command, env=self.env, stdout=handle, stderr=subprocess.STDOUT)
-        handle.close()
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> int:
-        assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                return self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                return self.proc.wait(10)
-        return self.proc.returncode
-
-
-def _wait(predicate: Any, timeout: float, trader: _Trader, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        if not trader.alive():
-            raise AssertionError(
-                f"the trader exited while waiting for {what}:\n{trader.log.read_text()[-4000:]}"
-            )
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}:\n{trader.log.read_text()[-4000:]}")
 
 
 @contextmanager
@@ -214,10 +120,18 @@ def run_chaos(tmp: Path, config: ChaosConfig) -> ChaosResult:
     rng = random.Random(config.seed)
     started = time.monotonic()
     with _simulator(config) as server, httpx.Client(base_url=server.base_url, timeout=10) as admin:
-        trader = _Trader(_trader_command(server.base_url, db, config), _env(tmp), tmp / "trader.log")
+        args = paper_args(
+            server.base_url,
+            db,
+            symbols=COMPETITION_SYMBOLS,
+            seed=config.seed,
+            entry_rate=config.entry_rate,
+            hold_bars=config.hold_bars,
+        )
+        trader = CliProcess(args, _env(tmp), tmp / "trader.log")
         admin.post("/__admin/faults", json={"spec": f"*:skew=+40s; {config.faults}"}).raise_for_status()
         trader.start()
-        _wait(lambda: _decided(db, START_MS), config.bar_timeout, trader, "the first decision")
+        wait_for(decided(db, START_MS), "the first decision", trader, timeout=config.bar_timeout)
         for bar in range(1, config.bars + 1):
             if bar == config.skew_flip_at:
                 admin.post(
@@ -231,22 +145,16 @@ def run_chaos(tmp: Path, config: ChaosConfig) -> ChaosResult:
                 result.kills += 1
                 trader.start()
                 result.restarts += 1
-            _wait(lambda c=close: _decided(db, c), config.bar_timeout, trader, f"bar {bar}")
+            wait_for(decided(db, close), f"bar {bar}", trader, timeout=config.bar_timeout)
         result.faults_fired = dict(admin.get("/__admin/faults").json().get("fired", {}))
         admin.post("/__admin/faults", json={"spec": ""}).raise_for_status()
-        _wait(lambda: _settled(db), config.bar_timeout, trader, "reconciliation and AI-log uploads")
-        exit_code = trader.stop()
+        wait_for(settled(db), "reconciliation and AI-log uploads", trader, timeout=config.bar_timeout)
+        exit_code = trader.stop(timeout=60)
         if exit_code != 0:
-            raise AssertionError(f"the trader exited with {exit_code}:\n{trader.log.read_text()[-4000:]}")
-        result.trader_log = trader.log.read_text()
+            raise AssertionError(f"the trader exited with {exit_code}:\n{trader.output()[-4000:]}")
+        result.trader_log = trader.output()
         _compare(server.sim, db, result)
-    audit = subprocess.run(
-        [sys.executable, "-c", "from alphaloop.cli.main import main; main()", "audit", "--db", str(db)],
-        capture_output=True,
-        text=True,
-        env=_env(tmp),
-        timeout=120,
-    )
+    audit = run_cli(["audit", "--db", str(db)], _env(tmp), timeout=120)
     result.audit_exit, result.audit_output = audit.returncode, audit.stdout + audit.stderr
     result.elapsed = time.monotonic() - started
     return result
@@ -278,14 +186,6 @@ def _compare(sim: Any, db: Path, result: ChaosResult) -> None:
         result.unknown_outcomes = conn.execute(
             "select count(distinct client_oid) from order_events where status = 'unknown'"
         ).fetchone()[0]
-        # the equity table has a row for every snapshot, the position table none when flat
-        last = conn.execute("select max(at_ms) from equity").fetchone()[0]
-        journal_positions = {
-            (row[0], row[1]): row[2]
-            for row in conn.execute(
-                "select symbol, side, size from position_snapshots where at_ms = ?", (last,)
-            )
-        }
     for order in ours:
         oid = order.client_order_id
         if oid not in journal_orders:
@@ -298,8 +198,6 @@ def _compare(sim: Any, db: Path, result: ChaosResult) -> None:
         if venue_id is not None and venue_id not in uploaded_order_ids:
             result.ai_logs_missing_at_venue.append(f"{oid} ({venue_id})")
     venue_positions = {(p.symbol, p.side.value): p.size for p in exchange.positions(account_id) if p.size > 0}
-    from decimal import Decimal
-
-    journal_sizes = {k: Decimal(v) for k, v in journal_positions.items()}
-    if venue_positions != journal_sizes:
-        result.position_mismatches.append(f"venue {venue_positions} != journal {journal_sizes}")
+    journal = journal_positions(db)
+    if venue_positions != journal:
+        result.position_mismatches.append(f"venue {venue_positions} != journal {journal}")

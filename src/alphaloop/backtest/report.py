@@ -61,7 +61,7 @@ def write_report(
         plots.pnl_figure(result),
         plots.costs_figure(result),
     ]
-    _write_plotly_js(folder / PLOTLY_JS_FILE)
+    write_plotly_js(folder / PLOTLY_JS_FILE)
     page = folder / REPORT_FILE
     page.write_text(render_html(result, summary, figures), encoding="utf-8")
     return page
@@ -71,7 +71,7 @@ def render_html(result: BacktestResult, summary: Mapping[str, object], figures: 
     meta = summary.get("meta")
     meta = meta if isinstance(meta, Mapping) else {}
     title = f"alphaloop backtest: {result.strategy}"
-    sections = "\n".join(_figure_section(i, figure) for i, figure in enumerate(figures))
+    sections = "\n".join(figure_section(i, figure) for i, figure in enumerate(figures))
     return _PAGE.format(
         title=_text(title),
         plotly_js=PLOTLY_JS_FILE,
@@ -105,7 +105,7 @@ def _summary_table(summary: Mapping[str, object]) -> str:
     return f'<table class="summary">\n{header}\n{body}\n</table>'
 
 
-def _figure_section(index: int, figure: go.Figure) -> str:
+def figure_section(index: int, figure: go.Figure) -> str:
     title = figure.layout.title.text or ""
     # "<" only ever occurs inside JSON strings, where \u003c means the same; the page stays parseable.
     data = figure.to_json().replace("<", "\\u003c")
@@ -117,7 +117,7 @@ def _figure_section(index: int, figure: go.Figure) -> str:
     )
 
 
-def _write_plotly_js(path: Path) -> None:
+def write_plotly_js(path: Path) -> None:
     source = plotly.offline.get_plotlyjs()
     # Re-running a report into the same folder should not rewrite 4.8 MB that is already there.
     if path.is_file() and path.stat().st_size == len(source.encode("utf-8")):

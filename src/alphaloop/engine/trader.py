@@ -116,6 +116,15 @@ class CycleReport:
     notes: list[str] = field(default_factory=list)
 
 
+def stop_levels(triggers: Sequence[Order]) -> dict[tuple[str, PositionSide], Decimal]:
+    """The venue-side stop-loss level of each (symbol, position side) among trigger orders."""
+    return {
+        (t.symbol, t.intent.position_side): t.trigger_price
+        for t in triggers
+        if t.trigger_kind is TriggerKind.STOP_LOSS and t.trigger_price is not None
+    }
+
+
 class Trader:
     """One account, one model, one journal. `clock` gives market time in ms (wall time in paper and
     live, simulated time in a replay); `wall` paces order calls in real seconds."""
@@ -380,7 +389,13 @@ class Trader:
         }
         stops = await self._stops_by_position()
         snapshot = build_live_snapshot(
-            bar_close_ms, self.config.timeframe, candles, balance, positions, stops, self._opened_ms()
+            bar_close_ms,
+            self.config.timeframe,
+            candles,
+            balance,
+            positions,
+            stops,
+            self.journal.last_entry_ms(),
         )
         error = None
         try:
@@ -441,16 +456,8 @@ class Trader:
         for plan in plans:
             await self._execute(decision_id, decision, plan, snapshot, balance, positions, resting, report)
 
-    def _opened_ms(self) -> dict[str, int]:
-        return {symbol: ms for symbol, ms in self.journal.last_entry_ms().items()}
-
     async def _stops_by_position(self) -> dict[tuple[str, PositionSide], Decimal]:
-        triggers = await self._retrying(self.venue.fetch_trigger_orders)
-        stops: dict[tuple[str, PositionSide], Decimal] = {}
-        for trigger in triggers:
-            if trigger.trigger_kind is TriggerKind.STOP_LOSS and trigger.trigger_price is not None:
-                stops[(trigger.symbol, trigger.intent.position_side)] = trigger.trigger_price
-        return stops
+        return stop_levels(await self._retrying(self.venue.fetch_trigger_orders))
 
     async def _execute(
         self,
@@ -622,11 +629,10 @@ class Trader:
         """Between and after cycles: stops verified, fills, positions and equity recorded, AI logs
         uploaded. Safe to call at any time."""
         report = report or CycleReport(0, "")
-        await self.protect(report)
+        positions, stops = await self.protect(report)
         await self.sync_fills()
-        balance, positions = await self._account()
+        balance = await self._retrying(self.venue.fetch_balance)
         now = self.clock()
-        stops = await self._stops_by_position()
         self.journal.record_positions(
             at_ms=now,
             positions=positions,
@@ -642,8 +648,11 @@ class Trader:
         )
         await self.outbox.flush()
 
-    async def protect(self, report: CycleReport | None = None) -> None:
-        """Every open position has a venue-side stop-loss; stops without a position are cancelled."""
+    async def protect(
+        self, report: CycleReport | None = None
+    ) -> tuple[list[Position], dict[tuple[str, PositionSide], Decimal]]:
+        """Every open position has a venue-side stop-loss; stops without a position are cancelled.
+        Returns the open positions and the stop level now protecting each."""
         report = report or CycleReport(0, "")
         positions = [
             p
@@ -651,6 +660,7 @@ class Trader:
             if p.size > 0
         ]
         triggers = await self._retrying(self.venue.fetch_trigger_orders)
+        stops = stop_levels(triggers)
         open_sides = {(p.symbol, p.side) for p in positions}
         for trigger in triggers:
             if trigger.trigger_kind not in (TriggerKind.STOP_LOSS, TriggerKind.TAKE_PROFIT):
@@ -674,8 +684,11 @@ class Trader:
             )
             if covered >= position.size or self._preset_stop_registering(position):
                 continue
-            if await self._place_stop(position, position.size - covered):
+            placed = await self._place_stop(position, position.size - covered)
+            if placed is not None:
                 report.stops_placed += 1
+                stops.setdefault((position.symbol, position.side), placed)
+        return positions, stops
 
     async def _cancel_trigger(self, trigger: Order) -> bool:
         await self._pace()
@@ -729,10 +742,10 @@ class Trader:
                 return row.stop_loss, row.decision_id
         return None, None
 
-    async def _place_stop(self, position: Position, amount: Decimal) -> bool:
+    async def _place_stop(self, position: Position, amount: Decimal) -> Decimal | None:
         instrument = self.instruments.get(position.symbol)
         if instrument is None:
-            return False
+            return None
         now = self.clock()
         long = position.side is PositionSide.LONG
         stop, origin = self._planned_stop(position)
@@ -760,7 +773,7 @@ class Trader:
             client_oid = ids.client_oid(decision_id, index, "s", repeat)
         amount = instrument.round_size(amount)
         if amount <= 0:
-            return False
+            return None
         log = stop_loss_ai_log(
             symbol=position.symbol,
             side=position.side,
@@ -797,7 +810,7 @@ class Trader:
             CycleReport(0, ""),
         )
         if order is None:
-            return False
+            return None
         self.journal.update_order(
             client_oid, status="untriggered", now_ms=self.clock(), venue_order_id=order.id
         )
@@ -807,7 +820,7 @@ class Trader:
             message=f"{position.symbol} {position.side.value}: venue-side stop at {format_decimal(stop)}",
             detail={"client_oid": client_oid, "order_id": order.id},
         )
-        return True
+        return stop
 
     async def sync_fills(self) -> int:
         since = self._fills_since

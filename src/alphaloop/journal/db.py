@@ -113,3 +113,12 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 def _on_sqlite_begin(connection: Connection) -> None:
     mode = connection.get_execution_options().get(_BEGIN_OPTION, "")
     connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def sqlite_file(url: str | Path) -> Path | None:
+    """The file behind a journal URL (a bare path means SQLite); None when it is not a SQLite file.
+    Raises `ConfigurationError` for a URL the journal cannot use."""
+    resolved = to_url(url)
+    if resolved.get_backend_name() != "sqlite" or is_memory_sqlite(resolved) or resolved.database is None:
+        return None
+    return Path(resolved.database)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from alphaloop.journal import schema
-from alphaloop.journal.db import is_memory_sqlite, redact_url, to_url
+from alphaloop.journal.db import redact_url, sqlite_file
 from alphaloop.journal.journal import Journal
 from alphaloop.journal.records import StateRow
 from alphaloop.model.errors import AlphaloopError, ConfigurationError
@@ -31,15 +30,6 @@ def wall_clock_ms() -> int:
 
 class JournalNotFoundError(ConfigurationError):
     """The journal named by --db / ALPHALOOP_JOURNAL_URL does not exist or is not a journal."""
-
-
-def sqlite_file(url: str) -> Path | None:
-    """The file behind a journal URL (a bare path means SQLite); None when it is not a SQLite file.
-    Raises `ConfigurationError` for a URL the journal cannot use."""
-    resolved = to_url(url)
-    if resolved.get_backend_name() != "sqlite" or is_memory_sqlite(resolved) or resolved.database is None:
-        return None
-    return Path(resolved.database)
 
 
 def open_existing_journal(url: str, *, migrate: bool = False) -> Journal:

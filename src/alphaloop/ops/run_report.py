@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go  # type: ignore[import-untyped, unused-ignore]
-import plotly.offline  # type: ignore[import-untyped, unused-ignore]
 import sqlalchemy
 from sqlalchemy import ColumnElement, Connection, Engine, Table, select
 
@@ -45,6 +44,8 @@ from alphaloop.backtest.report import (
     PLOTLY_JS_FILE,
     REPORT_FILE,
     SUMMARY_FILE,
+    figure_section,
+    write_plotly_js,
 )
 from alphaloop.backtest.report_plots import FILL_MARKERS, minmax_indices
 from alphaloop.backtest.summary import json_safe
@@ -109,7 +110,7 @@ def write_run_report(
     _write_csv(folder / FILLS_FILE, FILL_COLUMNS, ({**f, "time": _iso(f["ts_ms"])} for f in rows.fills))
     curve = _curve(rows.equity, initial_equity)
     figures = [equity_figure(curve, rows), drawdown_figure(curve)]
-    _write_plotly_js(folder / PLOTLY_JS_FILE)
+    write_plotly_js(folder / PLOTLY_JS_FILE)
     page = folder / REPORT_FILE
     page.write_text(render_html(summary, rows, figures, log_status), encoding="utf-8")
     return RunReport(folder=folder, html_path=page, summary=summary)
@@ -484,14 +485,6 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _write_plotly_js(path: Path) -> None:
-    # Copied from backtest/report.py (private there): skip rewriting 4.8 MB that is already in place.
-    source = plotly.offline.get_plotlyjs()
-    if path.is_file() and path.stat().st_size == len(source.encode("utf-8")):
-        return
-    path.write_text(source, encoding="utf-8")
-
-
 # ----------------------------------------------------------------------------- page
 
 
@@ -504,7 +497,7 @@ def render_html(
         plotly_js=PLOTLY_JS_FILE,
         facts=_facts(summary),
         table=_summary_table(summary),
-        sections="\n".join(_figure_section(i, figure) for i, figure in enumerate(figures)),
+        sections="\n".join(figure_section(i, figure) for i, figure in enumerate(figures)),
         orders=_orders_table(rows.orders, log_status),
         denials=_denials_table(rows.denials),
         figure_class=FIGURE_CLASS,
@@ -611,19 +604,6 @@ def _table(kind: str, header: str, lines: Sequence[str], *, total: int, file: st
         note = f"The latest {len(lines):,} of {total:,} {kind}, newest first; all of them{where}."
     body = "\n".join(lines)
     return f'<p class="note">{_text(note)}</p>\n<table class="rows {kind}">\n{header}\n{body}\n</table>'
-
-
-def _figure_section(index: int, figure: go.Figure) -> str:
-    # As backtest/report.py does (private there). "<" only occurs inside JSON strings, where \u003c
-    # means the same, so the page stays parseable.
-    title = figure.layout.title.text or ""
-    data = figure.to_json().replace("<", "\\u003c")
-    return (
-        f'<section>\n<h2>{_text(title)}</h2>\n<div class="plot" id="figure-{index}"></div>\n'
-        f'<script type="application/json" class="{FIGURE_CLASS}" data-target="figure-{index}">'
-        f"{data}</script>\n"
-        "</section>"
-    )
 
 
 # ----------------------------------------------------------------------------- small helpers

@@ -28,6 +28,7 @@ from alphaloop.engine.replay import REPLAY_ACCOUNT, FrameReplay
 from alphaloop.engine.sizing import SizingPolicy
 from alphaloop.engine.trader import CycleReport, Trader, TraderConfig
 from alphaloop.journal import InstanceLock, Journal
+from alphaloop.journal.db import sqlite_file
 from alphaloop.model import COMPETITION_SYMBOLS, TIMEFRAME_MS, ConfigurationError
 from alphaloop.model.frame import MarketFrame
 from alphaloop.risk import RiskLimits
@@ -114,8 +115,8 @@ def trader_config(options: TradingOptions, model: DecisionModel) -> TraderConfig
 
 def lock_path(journal_url: str, account: str) -> Path:
     """One lock per account and journal, beside a SQLite journal (or in data/ for a server one)."""
-    if "://" not in journal_url or journal_url.startswith("sqlite"):
-        path = Path(journal_url.split("///", 1)[-1]) if "://" in journal_url else Path(journal_url)
+    path = sqlite_file(journal_url)
+    if path is not None:
         return path.with_name(f"{path.name}.{account}.lock")
     digest = hashlib.sha256(journal_url.encode()).hexdigest()[:12]
     return Path("data") / f"journal-{digest}.{account}.lock"
@@ -184,7 +185,6 @@ async def run_embedded(
         stats = await run_replay(trader, replay, closes, on_cycle=on_cycle)
         await trader.shutdown("replay finished")
         counts = journal.ai_log_counts()
-        equity = journal_equity(journal)
         return EmbeddedRunResult(
             journal_url=journal.url,
             report_dir=report_dir,
@@ -192,7 +192,7 @@ async def run_embedded(
             start_ms=closes[0],
             end_ms=closes[-1],
             initial_equity=float(balance),
-            final_equity=equity[-1][1] if equity else float(balance),
+            final_equity=trader.last_equity if trader.last_equity is not None else float(balance),
             ai_logs_uploaded=counts.uploaded,
             orders_sent=counts.orders_sent,
             model_label=model.info.label,
@@ -200,16 +200,6 @@ async def run_embedded(
     finally:
         lock.release()
         journal.close()
-
-
-def journal_equity(journal: Journal) -> list[tuple[int, float]]:
-    from sqlalchemy import select
-
-    from alphaloop.journal.schema import equity
-
-    with journal.engine.connect() as conn:
-        rows = conn.execute(select(equity.c.at_ms, equity.c.equity).order_by(equity.c.at_ms)).all()
-    return [(int(r[0]), float(r[1])) for r in rows]
 
 
 # ---------------------------------------------------------------------- paper and live

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from alphaloop.journal import Journal
+from alphaloop.journal.db import sqlite_file
 from alphaloop.ops.audit import audit_engine, load_facts
-from alphaloop.ops.control import JournalNotFoundError, open_existing_journal, sqlite_file
+from alphaloop.ops.control import JournalNotFoundError, open_existing_journal
 from tests.unit.ops.journal_rows import BTC, ETH, T0, JournalRows
 
 
