@@ -64,7 +64,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar, Generic, NoReturn, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, NoReturn, Protocol, TypedDict, TypeVar, Unpack
 from urllib.parse import parse_qsl
 
 import httpx
@@ -85,7 +85,15 @@ from alphaloop.venues.http.clock import DEFAULT_WINDOW_MS, SYSTEM_CLOCK, Clock, 
 from alphaloop.venues.http.encoding import encode_body, encode_query
 from alphaloop.venues.http.errors import ErrorTable
 
-__all__ = ["SNIPPET_CHARS", "Call", "EndpointSpec", "HttpTransport", "Limiter", "retry_after"]
+__all__ = [
+    "SNIPPET_CHARS",
+    "Call",
+    "EndpointSpec",
+    "HttpTransport",
+    "Limiter",
+    "TransportOptions",
+    "retry_after",
+]
 
 T = TypeVar("T")
 _ANY: TypeAdapter[Any] = TypeAdapter(Any)
@@ -112,6 +120,24 @@ class Limiter(Protocol):
     """What the transport asks of a limiter itself; the dialect's `meter` hook does the acquiring."""
 
     def block_for(self, seconds: float) -> None: ...
+
+
+class TransportOptions(TypedDict, total=False):
+    """Keyword options every dialect's client accepts (defaults in `HttpTransport.__init__`)."""
+
+    #: an httpx transport to send through (tests: `httpx.MockTransport`, an ASGI app)
+    transport: httpx.AsyncBaseTransport | None
+    #: a client to share; not closed by `aclose` (the caller owns it)
+    http_client: httpx.AsyncClient | None
+    timeout: float
+    clock: Clock
+    #: resync the venue-time offset before signed requests when stale
+    time_sync: bool
+    resync_interval: float
+    #: retries of an idempotent GET after a 429, a failed connection or a 5xx
+    max_retries: int
+    backoff_base: float
+    backoff_cap: float
 
 
 EndpointT = TypeVar("EndpointT", bound=EndpointSpec)
@@ -152,32 +178,24 @@ class HttpTransport(Generic[EndpointT, LimiterT]):
     payload_name: ClassVar[str] = "body"
 
     def __init__(
-        self,
-        base_url: str,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: float = 10.0,
-        clock: Clock = SYSTEM_CLOCK,
-        limiter: LimiterT | None = None,
-        time_sync: bool = True,
-        resync_interval: float = 300.0,
-        max_retries: int = 3,
-        backoff_base: float = 0.5,
-        backoff_cap: float = 30.0,
+        self, base_url: str, *, limiter: LimiterT | None = None, **options: Unpack[TransportOptions]
     ) -> None:
         """A dialect sets its credentials before calling this: `secrets` and `make_auth` read them."""
         self.base_url = base_url.rstrip("/")
-        self.time_sync = time_sync
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
+        self.time_sync = options.get("time_sync", True)
+        self.max_retries = options.get("max_retries", 3)
+        self.backoff_base = options.get("backoff_base", 0.5)
+        self.backoff_cap = options.get("backoff_cap", 30.0)
         self._redact = Redactor(self.secrets())
-        self._clock = clock
+        self._clock = clock = options.get("clock", SYSTEM_CLOCK)
+        resync_interval = options.get("resync_interval", 300.0)
         self.server_clock = ServerClock(clock, resync_interval=resync_interval, window_ms=self.window_ms)
         self.limiter: LimiterT = limiter or self.make_limiter(clock)
+        http_client = options.get("http_client")
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(transport=transport, timeout=timeout)
+        self._http = http_client or httpx.AsyncClient(
+            transport=options.get("transport"), timeout=options.get("timeout", 10.0)
+        )
         self._auth = self.make_auth()
         self._sync_lock = asyncio.Lock()
         # one logger per dialect, so log configuration can tell the venues apart

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Unpack
 
-import httpx
 from pydantic import SecretStr, TypeAdapter
 
 from alphaloop.model.errors import MalformedResponseError
 from alphaloop.venues.http.auth import SigningAuth
-from alphaloop.venues.http.clock import SYSTEM_CLOCK, Clock, ServerClock
+from alphaloop.venues.http.clock import Clock, ServerClock
 from alphaloop.venues.http.errors import ErrorTable
 from alphaloop.venues.http.ratelimit import KeyedRateLimiter
-from alphaloop.venues.http.transport import Call, HttpTransport
+from alphaloop.venues.http.transport import Call, HttpTransport, TransportOptions
 from alphaloop.venues.woox import errors, signing
 from alphaloop.venues.woox.constants import (
     ENDPOINTS_BY_NAME,
@@ -98,31 +97,12 @@ class WooxTransport(HttpTransport[Endpoint, WooxRateLimiter]):
         base_url: str,
         credentials: WooxCredentials | None,
         *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: float = 10.0,
-        clock: Clock = SYSTEM_CLOCK,
         limiter: WooxRateLimiter | None = None,
-        time_sync: bool = True,
-        resync_interval: float = 300.0,
-        max_retries: int = 3,
-        backoff_base: float = 0.5,
-        backoff_cap: float = 30.0,
+        **options: Unpack[TransportOptions],
     ) -> None:
+        """See `TransportOptions` for the keyword options."""
         self._credentials = credentials
-        super().__init__(
-            base_url,
-            transport=transport,
-            http_client=http_client,
-            timeout=timeout,
-            clock=clock,
-            limiter=limiter,
-            time_sync=time_sync,
-            resync_interval=resync_interval,
-            max_retries=max_retries,
-            backoff_base=backoff_base,
-            backoff_cap=backoff_cap,
-        )
+        super().__init__(base_url, limiter=limiter, **options)
 
     # ------------------------------------------------------------ hooks
 
