@@ -32,7 +32,7 @@ from alphaloop.venues.http.transport import HttpTransport
 
 __all__ = ["CoreOptions", "VenueCore"]
 
-ClientT = TypeVar("ClientT", bound=HttpTransport[Any, Any])
+ClientT = TypeVar("ClientT", bound=HttpTransport[Any, Any, Any])
 
 
 class CoreOptions(TypedDict, total=False):

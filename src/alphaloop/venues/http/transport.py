@@ -16,7 +16,8 @@ Retry policy, by remedy (the same for every dialect):
   acted, so `UnknownOrderOutcomeError` is raised (carrying the request's client order id) and the
   request is never re-sent; the domain client resolves it by client order id.
 
-Hook interface -- a dialect subclasses `HttpTransport[EndpointT, LimiterT]` and supplies:
+Hook interface -- a dialect subclasses `HttpTransport[EndpointT, LimiterT, CredentialsT]` (its
+path-table row type, its limiter type, its credentials type) and supplies:
 
 =========================  ===================================================================
 class attributes
@@ -38,7 +39,7 @@ class attributes
 hook methods
 ------------------------------------------------------------------------------------------------------------
 ``make_auth()``                              signing: a `SigningAuth` over the dialect's header signer
-                                             (None without credentials: public endpoints only)
+                                             for ``self._credentials`` (None when they are None)
 ``secrets()``                                the credential values to redact from any text leaving us
 ``make_limiter(clock)``                      the default limiter (a constructor argument can replace it)
 ``meter(call)``                              rate-limit keys: wait on the limiter for this call
@@ -88,6 +89,7 @@ from alphaloop.venues.http.errors import ErrorTable
 __all__ = [
     "SNIPPET_CHARS",
     "Call",
+    "CallOptions",
     "EndpointSpec",
     "HttpTransport",
     "Limiter",
@@ -142,6 +144,22 @@ class TransportOptions(TypedDict, total=False):
 
 EndpointT = TypeVar("EndpointT", bound=EndpointSpec)
 LimiterT = TypeVar("LimiterT", bound=Limiter)
+CredentialsT = TypeVar("CredentialsT")
+
+
+class CallOptions(TypedDict, total=False):
+    """Per-call options of `_call` / `_call_stamped`."""
+
+    #: query parameters (None values dropped)
+    params: Mapping[str, Any] | None
+    #: JSON body of a POST/PUT
+    body: Mapping[str, Any] | None
+    #: replaces the table's path (a configurable endpoint such as WEEX's uploadAiLog)
+    path: str | None
+    #: the symbol of a per-symbol budget (taken from `body`/`params` when not given)
+    symbol: str | None
+    #: keep the whole envelope instead of its data (dialects that allow it)
+    envelope: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +180,7 @@ class Call(Generic[EndpointT]):
         return f"{self.endpoint.method} {self.path}"
 
 
-class HttpTransport(Generic[EndpointT, LimiterT]):
+class HttpTransport(Generic[EndpointT, LimiterT, CredentialsT]):
     """Shared machinery of a venue's raw HTTP client; see the module docstring for the hooks."""
 
     venue: ClassVar[str]
@@ -178,9 +196,15 @@ class HttpTransport(Generic[EndpointT, LimiterT]):
     payload_name: ClassVar[str] = "body"
 
     def __init__(
-        self, base_url: str, *, limiter: LimiterT | None = None, **options: Unpack[TransportOptions]
+        self,
+        base_url: str,
+        credentials: CredentialsT | None,
+        *,
+        limiter: LimiterT | None = None,
+        **options: Unpack[TransportOptions],
     ) -> None:
-        """A dialect sets its credentials before calling this: `secrets` and `make_auth` read them."""
+        """`credentials` None: public endpoints only. `limiter` None: `make_limiter`'s."""
+        self._credentials = credentials
         self.base_url = base_url.rstrip("/")
         self.time_sync = options.get("time_sync", True)
         self.max_retries = options.get("max_retries", 3)
@@ -309,37 +333,18 @@ class HttpTransport(Generic[EndpointT, LimiterT]):
 
     # ------------------------------------------------------------ requests
 
-    async def _call(
-        self,
-        name: str,
-        adapter: TypeAdapter[T],
-        *,
-        params: Mapping[str, Any] | None = None,
-        body: Mapping[str, Any] | None = None,
-        path: str | None = None,
-        symbol: str | None = None,
-        envelope: bool = False,
-    ) -> T:
-        """Call endpoint `name` and validate the (unwrapped) answer with `adapter`. `path` replaces
-        the table's path (a configurable endpoint); `symbol` picks a per-symbol budget (taken from
-        `body`/`params` when not given); `envelope` keeps the whole envelope."""
-        value, _ = await self._call_stamped(
-            name, adapter, params=params, body=body, path=path, symbol=symbol, envelope=envelope
-        )
+    async def _call(self, name: str, adapter: TypeAdapter[T], **options: Unpack[CallOptions]) -> T:
+        """Call endpoint `name` and validate the (unwrapped) answer with `adapter`."""
+        value, _ = await self._call_stamped(name, adapter, **options)
         return value
 
     async def _call_stamped(
-        self,
-        name: str,
-        adapter: TypeAdapter[T],
-        *,
-        params: Mapping[str, Any] | None = None,
-        body: Mapping[str, Any] | None = None,
-        path: str | None = None,
-        symbol: str | None = None,
-        envelope: bool = False,
+        self, name: str, adapter: TypeAdapter[T], **options: Unpack[CallOptions]
     ) -> tuple[T, int | None]:
         """`_call`, also returning the envelope's server time in ms (None if the dialect has none)."""
+        params = options.get("params")
+        body = options.get("body")
+        symbol = options.get("symbol")
         endpoint: EndpointT = self.endpoints[name]
         if endpoint.private and self._auth is None:
             needs = f"needs {self.venue_label} credentials{self.credentials_hint}"
@@ -349,13 +354,13 @@ class HttpTransport(Generic[EndpointT, LimiterT]):
             symbol = str(found) if found else None
         call = Call(
             endpoint,
-            path or endpoint.path,
+            options.get("path") or endpoint.path,
             encode_query(params, sort_keys=self.sort_keys),
             encode_body(body or {}, sort_keys=self.sort_keys)
             if endpoint.method in self.body_methods
             else b"",
             symbol,
-            envelope,
+            options.get("envelope", False),
         )
         resynced = False
         attempt = 0

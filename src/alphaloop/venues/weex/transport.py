@@ -88,7 +88,7 @@ class WeexAuth(SigningAuth):
         super().__init__(signer, server_clock)
 
 
-class WeexTransport(HttpTransport[Endpoint, AsyncRateLimiter]):
+class WeexTransport(HttpTransport[Endpoint, AsyncRateLimiter, "WeexCredentials"]):
     """Shared machinery of `WeexHttpClient`; the endpoint methods live in the `api_*` mixins."""
 
     venue: ClassVar[str] = VENUE_NAME
@@ -113,8 +113,7 @@ class WeexTransport(HttpTransport[Endpoint, AsyncRateLimiter]):
         competition round; see `TransportOptions` for the rest."""
         self.locale = locale
         self.ai_log_path = ai_log_path
-        self._credentials = credentials
-        super().__init__(base_url, limiter=limiter, **options)
+        super().__init__(base_url, credentials, limiter=limiter, **options)
 
     # ------------------------------------------------------------ hooks
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Unpack
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import SecretStr, TypeAdapter
 
@@ -21,7 +21,7 @@ from alphaloop.venues.http.auth import SigningAuth
 from alphaloop.venues.http.clock import Clock, ServerClock
 from alphaloop.venues.http.errors import ErrorTable
 from alphaloop.venues.http.ratelimit import KeyedRateLimiter
-from alphaloop.venues.http.transport import Call, HttpTransport, TransportOptions
+from alphaloop.venues.http.transport import Call, HttpTransport
 from alphaloop.venues.woox import errors, signing
 from alphaloop.venues.woox.constants import (
     ENDPOINTS_BY_NAME,
@@ -79,8 +79,10 @@ class WooxRateLimiter(KeyedRateLimiter):
         return self.used_key(self.scope_key(endpoint, symbol), endpoint.quota)
 
 
-class WooxTransport(HttpTransport[Endpoint, WooxRateLimiter]):
-    """Shared machinery of `WooxHttpClient`; the endpoint methods live in the `api_*` mixins."""
+class WooxTransport(HttpTransport[Endpoint, WooxRateLimiter, "WooxCredentials"]):
+    """Shared machinery of `WooxHttpClient`; the endpoint methods live in the `api_*` mixins.
+
+    Construct with `(base_url, credentials, *, limiter=None, **TransportOptions)`."""
 
     venue: ClassVar[str] = VENUE_NAME
     venue_label: ClassVar[str] = "WOO X"
@@ -91,18 +93,6 @@ class WooxTransport(HttpTransport[Endpoint, WooxRateLimiter]):
     credentials_hint: ClassVar[str] = " (WOOX_API_KEY, WOOX_API_SECRET)"
     client_id_keys: ClassVar[tuple[str, ...]] = ("clientOrderId", "clientAlgoOrderId")
     payload_name: ClassVar[str] = "data"
-
-    def __init__(
-        self,
-        base_url: str,
-        credentials: WooxCredentials | None,
-        *,
-        limiter: WooxRateLimiter | None = None,
-        **options: Unpack[TransportOptions],
-    ) -> None:
-        """See `TransportOptions` for the keyword options."""
-        self._credentials = credentials
-        super().__init__(base_url, limiter=limiter, **options)
 
     # ------------------------------------------------------------ hooks
 
