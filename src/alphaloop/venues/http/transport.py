@@ -65,7 +65,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar, Generic, NoReturn, Protocol, TypedDict, TypeVar, Unpack
+from typing import Any, ClassVar, Generic, NoReturn, Protocol, Self, TypedDict, TypeVar, Unpack
 from urllib.parse import parse_qsl
 
 import httpx
@@ -239,6 +239,12 @@ class HttpTransport(Generic[EndpointT, LimiterT, CredentialsT]):
     async def aclose(self) -> None:
         if self._owns_http:
             await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     # ------------------------------------------------------------ dialect hooks
 
