@@ -98,6 +98,19 @@ class VenueCore(Generic[ClientT]):
                 f"leverage {leverage} is outside 1..{self.max_leverage} (competition cap)", venue=self.name
             )
 
+    def _leverage_allowed(self, symbol: str, leverage: int) -> str:
+        """The unified symbol if `leverage` may be set on it: a tradable symbol, within the cap and,
+        once the instruments are loaded, within the venue's own maximum (no request is made)."""
+        unified = self._tradable(symbol)
+        self._check_leverage(leverage)
+        if self._instruments is not None and unified in self._instruments:
+            venue_max = self._instruments[unified].max_leverage
+            if leverage > venue_max:
+                raise LeverageLimitError(
+                    f"{unified}: leverage {leverage} above the venue maximum {venue_max}", venue=self.name
+                )
+        return unified
+
     # ------------------------------------------------------------ instruments and precision
 
     async def load_instruments(self, *, reload: bool = False) -> dict[str, Instrument]:
