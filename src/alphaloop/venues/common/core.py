@@ -58,6 +58,9 @@ class VenueCore(Generic[ClientT]):
     unlisted: ClassVar[str] = "is not listed"
 
     def __init__(self, client: ClientT, **options: Unpack[CoreOptions]) -> None:
+        unknown = set(options) - CoreOptions.__optional_keys__
+        if unknown:  # what a plain keyword signature would refuse, for untyped callers
+            raise TypeError(f"{type(self).__name__}() got unexpected keyword arguments {sorted(unknown)}")
         max_leverage = options.get("max_leverage", COMPETITION_MAX_LEVERAGE)
         outcome_checks = options.get("outcome_checks", 3)
         if not 1 <= max_leverage <= COMPETITION_MAX_LEVERAGE:

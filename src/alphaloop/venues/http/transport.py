@@ -204,6 +204,9 @@ class HttpTransport(Generic[EndpointT, LimiterT, CredentialsT]):
         **options: Unpack[TransportOptions],
     ) -> None:
         """`credentials` None: public endpoints only. `limiter` None: `make_limiter`'s."""
+        unknown = set(options) - TransportOptions.__optional_keys__
+        if unknown:  # what a plain keyword signature would refuse, for untyped callers
+            raise TypeError(f"{type(self).__name__}() got unexpected keyword arguments {sorted(unknown)}")
         self._credentials = credentials
         self.base_url = base_url.rstrip("/")
         self.time_sync = options.get("time_sync", True)

@@ -223,3 +223,8 @@ async def test_an_unreadable_answer_is_malformed_for_a_read_and_unknown_for_an_o
             await client._call("order", TypeAdapter(Any), body={"cid": "c-8"})
     finally:
         await client.aclose()
+
+
+def test_a_misspelt_option_is_refused_like_a_plain_keyword_signature() -> None:
+    with pytest.raises(TypeError, match="timeot"):
+        ToyTransport("http://toy.test", None, timeot=1.0)  # type: ignore[call-arg]
