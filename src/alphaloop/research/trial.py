@@ -1,0 +1,245 @@
+"""One trial: walk-forward with periodic retraining, as paper and live would retrain.
+
+Every `retrain_days` the model is retrained on the trailing `train_days` (purged by the label
+horizon + 1 bar before the test period), early-stops and sets its entry thresholds on the last
+`validation_share` of that window, then trades the next `retrain_days` through the backtest, net
+of fees and funding. The objective is robust: the median fold Sharpe minus `drawdown_penalty`
+times the worst fold drawdown, never the best fold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from alphaloop.decision.base import SymbolPlan
+from alphaloop.decision.ml.dataset import TAKER_FEE
+from alphaloop.decision.ml.signals import entry_edges, signal_state, time_exits
+from alphaloop.features.matrix import FEATURE_LOOKBACK, FEATURE_NAMES, feature_panel, warm_rows
+from alphaloop.features.panel import Panel
+from alphaloop.features.rolling import FloatArray
+from alphaloop.model.errors import ConfigurationError
+from alphaloop.model.frame import MarketFrame
+from alphaloop.research import adapter
+from alphaloop.research.labels import classify, excess_over_market, forward_matrix, triple_barrier_matrix
+from alphaloop.research.lockbox import assert_outside_lockbox
+from alphaloop.research.spec import FEATURE_SETS, StudySettings, TrialConfig
+
+DAY_MS = 86_400_000
+_ATR = FEATURE_NAMES.index("atr_14")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What every trial of a study shares: bars, all features, warm rows. Built once per process."""
+
+    frame: MarketFrame
+    features: FloatArray  # [symbols, bars, features]
+    warm: np.ndarray  # [symbols, bars]
+    open: FloatArray
+    high: FloatArray
+    low: FloatArray
+    close: FloatArray
+
+    @property
+    def atr_rel(self) -> FloatArray:
+        return self.features[:, :, _ATR]
+
+
+def prepare(frame: MarketFrame) -> Prepared:
+    assert_outside_lockbox(frame)
+    panel = Panel.from_frame(frame)
+    values = feature_panel(panel)
+    warm = np.stack([warm_rows(values[i]) for i in range(values.shape[0])])
+    return Prepared(frame, values, warm, panel.open, panel.high, panel.low, panel.close)
+
+
+@dataclass(frozen=True, slots=True)
+class Fold:
+    train_start_ms: int
+    train_end_ms: int  # exclusive, purged
+    test_start_ms: int
+    test_end_ms: int
+
+
+def fold_windows(settings: StudySettings, config: TrialConfig, step_ms: int) -> list[Fold]:
+    purge = (config.horizon_bars + 1) * step_ms
+    folds = []
+    start, end = settings.folds_start_ms, settings.folds_end_ms
+    while start < end:
+        test_end = min(start + config.retrain_days * DAY_MS, end)
+        if end - test_end < config.retrain_days * DAY_MS // 2:
+            # A stub fold of a few days would weigh as much as a full one in the median.
+            test_end = end
+        folds.append(Fold(start - config.train_days * DAY_MS - purge, start - purge, start, test_end))
+        start = test_end
+    return folds
+
+
+@dataclass(frozen=True, slots=True)
+class FoldResult:
+    fold: Fold
+    figures: adapter.RunFigures
+    long_at: float
+    short_at: float
+    rounds: int
+
+
+@dataclass(frozen=True, slots=True)
+class TrialResult:
+    config: TrialConfig
+    folds: tuple[FoldResult, ...]
+    objective: float
+    pruned: bool = False
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def daily_returns(self) -> tuple[np.ndarray, FloatArray]:
+        """Day starts (ms) and daily returns of the chained fold equity (for DSR and PBO)."""
+        return daily_returns(self.folds)
+
+
+def objective_value(folds: list[FoldResult] | tuple[FoldResult, ...], penalty: float) -> float:
+    if not folds:
+        return float("-inf")
+    sharpes = [f.figures.sharpe for f in folds]
+    worst = max(f.figures.max_drawdown for f in folds)
+    return float(np.median(sharpes) - penalty * worst)
+
+
+def daily_returns(folds: tuple[FoldResult, ...] | list[FoldResult]) -> tuple[np.ndarray, FloatArray]:
+    days, values = [], []
+    for f in folds:
+        fig = f.figures
+        if not len(fig.equity):
+            continue
+        day = fig.ts // DAY_MS
+        last = np.r_[day[1:] != day[:-1], True]
+        closes = fig.equity[last]
+        # Each fold starts from the same equity: its first day's return is against that start.
+        prev = np.r_[fig.initial_equity, closes[:-1]]
+        days.append(day[last] * DAY_MS)
+        values.append(closes / prev - 1.0)
+    if not days:
+        return np.zeros(0, np.int64), np.zeros(0)
+    return np.concatenate(days).astype(np.int64), np.concatenate(values)
+
+
+def _rows(ts: np.ndarray, start: int, end: int) -> slice:
+    return slice(int(np.searchsorted(ts, start)), int(np.searchsorted(ts, end)))
+
+
+def _labels(data: Prepared, config: TrialConfig) -> FloatArray:
+    if config.label == "forward":
+        r = forward_matrix(data.open, data.close, config.horizon_bars)
+    else:
+        r = triple_barrier_matrix(
+            data.open, data.high, data.low, data.close, data.atr_rel,
+            horizon=config.horizon_bars, barrier_atr=config.barrier_atr,
+        )  # fmt: skip
+    if config.target == "excess":
+        r = excess_over_market(r)
+    return r
+
+
+def _stack(
+    data: Prepared, target: FloatArray, cols: np.ndarray, rows: slice
+) -> tuple[FloatArray, FloatArray]:
+    X = data.features[:, rows, :][:, :, cols].reshape(-1, len(cols))
+    y = target[:, rows].reshape(-1)
+    keep = data.warm[:, rows].reshape(-1) & np.isfinite(y)
+    return X[keep], y[keep]
+
+
+def _thresholds(scores: FloatArray, config: TrialConfig) -> tuple[float, float]:
+    share = config.signal_share
+    if config.sides == "both":
+        return float(np.quantile(scores, 1 - share / 2)), float(np.quantile(scores, share / 2))
+    if config.sides == "long":
+        return float(np.quantile(scores, 1 - share)), float("-inf")
+    return float("inf"), float(np.quantile(scores, share))
+
+
+def _plans(
+    data: Prepared, config: TrialConfig, score: FloatArray, rows: slice, long_at: float, short_at: float
+) -> dict[str, SymbolPlan]:
+    plans = {}
+    for i, symbol in enumerate(data.frame.symbols):
+        s = score[i]
+        entry = entry_edges(signal_state(s, long_at, short_at))
+        close = data.close[i, rows]
+        atr = data.atr_rel[i, rows] * close
+        side = entry.astype(np.float64)
+        has = entry != 0
+        stop = np.where(has & (config.stop_atr > 0), close - side * config.stop_atr * atr, np.nan)
+        take = np.where(has & (config.take_atr > 0), close + side * config.take_atr * atr, np.nan)
+        exit_ = time_exits(entry, config.horizon_bars) & (entry == 0)
+        plans[symbol] = SymbolPlan(entry, exit_, stop, take, np.full(len(entry), np.nan))
+    return plans
+
+
+FoldCallback = Callable[[int, FoldResult, list[FoldResult]], None]
+
+
+def run_trial(
+    data: Prepared,
+    settings: StudySettings,
+    config: TrialConfig,
+    *,
+    on_fold: FoldCallback | None = None,
+) -> TrialResult:
+    """Walk forward over the study's folds; `on_fold` may raise to stop early (pruning)."""
+    ts = data.frame.ts
+    step = data.frame.step_ms
+    folds = fold_windows(settings, config, step)
+    names = list(FEATURE_SETS[config.feature_set])
+    cols = np.asarray([FEATURE_NAMES.index(n) for n in names])
+    target = _labels(data, config)
+    cost = 2 * TAKER_FEE
+    fit_target = classify(target, cost) if config.family == "classifier" else target
+    bt_config = adapter.backtest_config(config, settings.initial_equity)
+    done: list[FoldResult] = []
+    for k, fold in enumerate(folds):
+        span = fold.train_end_ms - fold.train_start_ms
+        val_start = fold.train_end_ms - int(span * config.validation_share)
+        purge = (config.horizon_bars + 1) * step
+        X_fit, y_fit = _stack(data, fit_target, cols, _rows(ts, fold.train_start_ms, val_start - purge))
+        X_val, y_val = _stack(data, fit_target, cols, _rows(ts, val_start, fold.train_end_ms))
+        if len(y_fit) < 200 or len(y_val) < 50:
+            raise ConfigurationError(
+                f"fold {k + 1}: only {len(y_fit)} training and {len(y_val)} validation rows: "
+                "widen train_days or move folds_start later"
+            )
+        booster = adapter.fit_booster(config, X_fit, y_fit, X_val, y_val, names)
+        rounds = int(booster.best_iteration or booster.current_iteration())
+        # Thresholds from validation scores of every warm row (neutral ones included), as traded.
+        val_rows = _rows(ts, val_start, fold.train_end_ms)
+        Xv = data.features[:, val_rows, :][:, :, cols].reshape(-1, len(cols))
+        wv = data.warm[:, val_rows].reshape(-1)
+        val_scores = np.asarray(booster.predict(Xv[wv], raw_score=True, num_iteration=rounds), np.float64)
+        long_at, short_at = _thresholds(val_scores, config)
+        test_rows = _rows(ts, fold.test_start_ms, fold.test_end_ms)
+        n_sym = data.features.shape[0]
+        Xt = data.features[:, test_rows, :][:, :, cols].reshape(-1, len(cols))
+        wt = data.warm[:, test_rows].reshape(-1)
+        score = np.full(len(Xt), np.nan)
+        if wt.any():
+            score[wt] = booster.predict(Xt[wt], raw_score=True, num_iteration=rounds)
+        plans = _plans(data, config, score.reshape(n_sym, -1), test_rows, long_at, short_at)
+        test_frame = data.frame.slice(fold.test_start_ms, fold.test_end_ms)
+        run = adapter.run_fold(test_frame, plans, bt_config)
+        result = FoldResult(fold, adapter.figures(run.result), long_at, short_at, rounds)
+        done.append(result)
+        if on_fold is not None:
+            on_fold(k, result, done)
+    return TrialResult(config, tuple(done), objective_value(done, settings.drawdown_penalty))
+
+
+def search_span(
+    settings: StudySettings, max_train_days: int, max_horizon: int, step_ms: int
+) -> tuple[int, int]:
+    """The bars a study reads: warm-up + the longest training window before the first fold, to
+    the folds' end (never the lockbox: `load_search_frame` checks)."""
+    lead = max_train_days * DAY_MS + (max_horizon + 1 + FEATURE_LOOKBACK) * step_ms
+    return settings.folds_start_ms - lead, settings.folds_end_ms
