@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import lightgbm as lgb
 import numpy as np
 
 from alphaloop.decision.base import SymbolPlan
@@ -24,7 +25,7 @@ from alphaloop.model.errors import ConfigurationError
 from alphaloop.model.frame import MarketFrame
 from alphaloop.research import adapter
 from alphaloop.research.labels import classify, excess_over_market, forward_matrix, triple_barrier_matrix
-from alphaloop.research.lockbox import assert_outside_lockbox
+from alphaloop.research.lockbox import assert_outside_lockbox, day
 from alphaloop.research.spec import FEATURE_SETS, StudySettings, TrialConfig
 
 DAY_MS = 86_400_000
@@ -48,8 +49,11 @@ class Prepared:
         return self.features[:, :, _ATR]
 
 
-def prepare(frame: MarketFrame) -> Prepared:
-    assert_outside_lockbox(frame)
+def prepare(frame: MarketFrame, *, lockbox: bool = False) -> Prepared:
+    """Features of every bar; a frame holding lockbox bars is refused unless `lockbox` (only the
+    final evaluation passes it)."""
+    if not lockbox:
+        assert_outside_lockbox(frame)
     panel = Panel.from_frame(frame)
     values = feature_panel(panel)
     warm = np.stack([warm_rows(values[i]) for i in range(values.shape[0])])
@@ -64,10 +68,11 @@ class Fold:
     test_end_ms: int
 
 
-def fold_windows(settings: StudySettings, config: TrialConfig, step_ms: int) -> list[Fold]:
+def fold_windows(start: int, end: int, config: TrialConfig, step_ms: int) -> list[Fold]:
+    """Test periods of `retrain_days` tiling [start, end), each trained on the `train_days`
+    before it, ending (horizon + 1) bars before the test starts: no label reaches the test."""
     purge = (config.horizon_bars + 1) * step_ms
     folds = []
-    start, end = settings.folds_start_ms, settings.folds_end_ms
     while start < end:
         test_end = min(start + config.retrain_days * DAY_MS, end)
         if end - test_end < config.retrain_days * DAY_MS // 2:
@@ -85,6 +90,7 @@ class FoldResult:
     long_at: float
     short_at: float
     rounds: int
+    nulls: dict[str, list[adapter.RunFigures]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,54 +188,95 @@ def _plans(
 FoldCallback = Callable[[int, FoldResult, list[FoldResult]], None]
 
 
+@dataclass(frozen=True, slots=True)
+class FittedModel:
+    """A model trained on one window, with its entry thresholds (raw-score space)."""
+
+    booster: lgb.Booster
+    rounds: int
+    long_at: float
+    short_at: float
+    feature_names: tuple[str, ...]
+    train_start_ms: int
+    train_end_ms: int
+
+    def scores(self, data: Prepared, rows: slice) -> FloatArray:
+        """Raw scores [symbols, bars of rows]; NaN where a symbol is not warm."""
+        cols = _columns(self.feature_names)
+        X = data.features[:, rows, :][:, :, cols].reshape(-1, len(cols))
+        warm = data.warm[:, rows].reshape(-1)
+        score = np.full(len(X), np.nan)
+        if warm.any():
+            score[warm] = self.booster.predict(X[warm], raw_score=True, num_iteration=self.rounds)
+        return score.reshape(data.features.shape[0], -1)
+
+
+def _columns(names: tuple[str, ...] | list[str]) -> np.ndarray:
+    return np.asarray([FEATURE_NAMES.index(n) for n in names])
+
+
+def fit_window(
+    data: Prepared, config: TrialConfig, fit_target: FloatArray, train_start_ms: int, train_end_ms: int
+) -> FittedModel:
+    """Train on [train_start, train_end) (already purged): fit on the first part, early-stop and
+    set the thresholds on the last `validation_share` (purged from the fit rows too)."""
+    ts, step = data.frame.ts, data.frame.step_ms
+    names = FEATURE_SETS[config.feature_set]
+    cols = _columns(names)
+    span = train_end_ms - train_start_ms
+    val_start = train_end_ms - int(span * config.validation_share)
+    purge = (config.horizon_bars + 1) * step
+    X_fit, y_fit = _stack(data, fit_target, cols, _rows(ts, train_start_ms, val_start - purge))
+    X_val, y_val = _stack(data, fit_target, cols, _rows(ts, val_start, train_end_ms))
+    if len(y_fit) < 200 or len(y_val) < 50:
+        raise ConfigurationError(
+            f"window {day(train_start_ms)}..{day(train_end_ms)}: only {len(y_fit)} training and "
+            f"{len(y_val)} validation rows: widen train_days or move folds_start later"
+        )
+    booster = adapter.fit_booster(config, X_fit, y_fit, X_val, y_val, list(names))
+    rounds = int(booster.best_iteration or booster.current_iteration())
+    model = FittedModel(booster, rounds, 0.0, 0.0, names, train_start_ms, train_end_ms)
+    # Thresholds from validation scores of every warm row (neutral ones included), as traded.
+    val_scores = model.scores(data, _rows(ts, val_start, train_end_ms))
+    long_at, short_at = _thresholds(val_scores[np.isfinite(val_scores)], config)
+    return FittedModel(booster, rounds, long_at, short_at, names, train_start_ms, train_end_ms)
+
+
+def fit_target(data: Prepared, config: TrialConfig) -> FloatArray:
+    target = _labels(data, config)
+    return classify(target, 2 * TAKER_FEE) if config.family == "classifier" else target
+
+
 def run_trial(
     data: Prepared,
     settings: StudySettings,
     config: TrialConfig,
     *,
     on_fold: FoldCallback | None = None,
+    span: tuple[int, int] | None = None,
+    null_seeds: int = -1,
 ) -> TrialResult:
-    """Walk forward over the study's folds; `on_fold` may raise to stop early (pruning)."""
+    """Walk forward over the study's folds (or `span`); `on_fold` may raise to stop early
+    (pruning). `null_seeds` >= 0 also runs the nulls on every fold (buy-and-hold, and that many
+    random-entry seeds)."""
     ts = data.frame.ts
-    step = data.frame.step_ms
-    folds = fold_windows(settings, config, step)
-    names = list(FEATURE_SETS[config.feature_set])
-    cols = np.asarray([FEATURE_NAMES.index(n) for n in names])
-    target = _labels(data, config)
-    cost = 2 * TAKER_FEE
-    fit_target = classify(target, cost) if config.family == "classifier" else target
+    start, end = span if span is not None else (settings.folds_start_ms, settings.folds_end_ms)
+    folds = fold_windows(start, end, config, data.frame.step_ms)
+    target = fit_target(data, config)
     bt_config = adapter.backtest_config(config, settings.initial_equity)
     done: list[FoldResult] = []
     for k, fold in enumerate(folds):
-        span = fold.train_end_ms - fold.train_start_ms
-        val_start = fold.train_end_ms - int(span * config.validation_share)
-        purge = (config.horizon_bars + 1) * step
-        X_fit, y_fit = _stack(data, fit_target, cols, _rows(ts, fold.train_start_ms, val_start - purge))
-        X_val, y_val = _stack(data, fit_target, cols, _rows(ts, val_start, fold.train_end_ms))
-        if len(y_fit) < 200 or len(y_val) < 50:
-            raise ConfigurationError(
-                f"fold {k + 1}: only {len(y_fit)} training and {len(y_val)} validation rows: "
-                "widen train_days or move folds_start later"
-            )
-        booster = adapter.fit_booster(config, X_fit, y_fit, X_val, y_val, names)
-        rounds = int(booster.best_iteration or booster.current_iteration())
-        # Thresholds from validation scores of every warm row (neutral ones included), as traded.
-        val_rows = _rows(ts, val_start, fold.train_end_ms)
-        Xv = data.features[:, val_rows, :][:, :, cols].reshape(-1, len(cols))
-        wv = data.warm[:, val_rows].reshape(-1)
-        val_scores = np.asarray(booster.predict(Xv[wv], raw_score=True, num_iteration=rounds), np.float64)
-        long_at, short_at = _thresholds(val_scores, config)
+        model = fit_window(data, config, target, fold.train_start_ms, fold.train_end_ms)
         test_rows = _rows(ts, fold.test_start_ms, fold.test_end_ms)
-        n_sym = data.features.shape[0]
-        Xt = data.features[:, test_rows, :][:, :, cols].reshape(-1, len(cols))
-        wt = data.warm[:, test_rows].reshape(-1)
-        score = np.full(len(Xt), np.nan)
-        if wt.any():
-            score[wt] = booster.predict(Xt[wt], raw_score=True, num_iteration=rounds)
-        plans = _plans(data, config, score.reshape(n_sym, -1), test_rows, long_at, short_at)
+        plans = _plans(data, config, model.scores(data, test_rows), test_rows, model.long_at, model.short_at)
         test_frame = data.frame.slice(fold.test_start_ms, fold.test_end_ms)
         run = adapter.run_fold(test_frame, plans, bt_config)
-        result = FoldResult(fold, adapter.figures(run.result), long_at, short_at, rounds)
+        nulls = (
+            adapter.null_runs(test_frame, run, bt_config, random_seeds=null_seeds) if null_seeds >= 0 else {}
+        )
+        result = FoldResult(
+            fold, adapter.figures(run.result), model.long_at, model.short_at, model.rounds, nulls
+        )
         done.append(result)
         if on_fold is not None:
             on_fold(k, result, done)
@@ -241,5 +288,8 @@ def search_span(
 ) -> tuple[int, int]:
     """The bars a study reads: warm-up + the longest training window before the first fold, to
     the folds' end (never the lockbox: `load_search_frame` checks)."""
-    lead = max_train_days * DAY_MS + (max_horizon + 1 + FEATURE_LOOKBACK) * step_ms
-    return settings.folds_start_ms - lead, settings.folds_end_ms
+    return lead_start(settings.folds_start_ms, max_train_days, max_horizon, step_ms), settings.folds_end_ms
+
+
+def lead_start(first_test_ms: int, max_train_days: int, max_horizon: int, step_ms: int) -> int:
+    return first_test_ms - max_train_days * DAY_MS - (max_horizon + 1 + FEATURE_LOOKBACK) * step_ms
