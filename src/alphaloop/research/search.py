@@ -66,8 +66,14 @@ def _multi(study: Study) -> bool:
     return study.study.sampler == "nsga2"
 
 
+def _quiet() -> None:
+    # Failed trials keep their reason in user_attrs["error"]; the CLI prints the summary.
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+
 def create_study(study: Study, url: str) -> optuna.Study:
     """The Optuna study for `study` (created, or reopened with the same spec)."""
+    _quiet()
     storage = open_storage(url)
     directions: list[Literal["minimize", "maximize"]] = (
         ["maximize", "minimize"] if _multi(study) else ["maximize"]
@@ -184,7 +190,13 @@ def make_objective(study: Study, data_dir: Path | None) -> Callable[[optuna.Tria
                 trial.set_user_attr("folds", [fold_row(f) for f in done])
                 raise optuna.TrialPruned(f"pruned after fold {k + 1}")
 
-        result = run_trial(data, study.study, config, on_fold=on_fold)
+        try:
+            result = run_trial(data, study.study, config, on_fold=on_fold)
+        except ConfigurationError as error:
+            # This point of the space cannot be evaluated (e.g. too few rows): a failed trial with
+            # its reason, not a dead sweep.
+            trial.set_user_attr("error", str(error))
+            raise
         record(trial, result, time.perf_counter() - started)
         if multi:
             return float(np.median([f.figures.sharpe for f in result.folds])), max(
@@ -197,7 +209,7 @@ def make_objective(study: Study, data_dir: Path | None) -> Callable[[optuna.Tria
 
 def optimize(study: Study, url: str, n_trials: int, *, data_dir: Path | None, offset: int = 0) -> int:
     """Run `n_trials` trials of the stored study in this process; returns how many ran."""
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    _quiet()
     pruner: optuna.pruners.BasePruner = (
         optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1)
         if study.study.pruning and not _multi(study)
@@ -250,6 +262,9 @@ def run_search(
     if n_trials < 1 or workers < 1:
         raise ConfigurationError("trials and workers must be >= 1")
     handle = create_study(study, url)
+    # Load the bars once up front: missing data stops here with one line, not in every trial.
+    data = prepared(study, data_dir)
+    del data
     spec = study.model_dump(mode="json")
     folder = str(data_dir) if data_dir else None
     if ray_address is not None:
