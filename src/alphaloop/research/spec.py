@@ -174,7 +174,10 @@ class StudySettings(_Frozen):
         start, end = self.folds_start_ms, self.folds_end_ms
         if end > LOCKBOX_START_MS:
             raise ValueError(f"folds_end {self.folds_end} is after the lockbox start 2025-01-01")
-        check_search_range(start, end)
+        try:
+            check_search_range(start, end)
+        except ConfigurationError as error:
+            raise ValueError(str(error)) from None
         return self
 
 
