@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -168,6 +169,8 @@ def record(trial: optuna.Trial, result: TrialResult, seconds: float) -> None:
     trial.set_user_attr("daily_returns", [float(r) for r in returns])
     trial.set_user_attr(OBJECTIVE_ATTR, result.objective)
     trial.set_user_attr("seconds", seconds)
+    # Which process ran it: shows the work spread over workers / Ray tasks.
+    trial.set_user_attr("pid", os.getpid())
 
 
 def make_objective(study: Study, data_dir: Path | None) -> Callable[[optuna.Trial], Any]:
