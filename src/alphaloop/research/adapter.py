@@ -20,6 +20,7 @@ from alphaloop.backtest.result import BacktestResult
 from alphaloop.backtest.runner import BacktestConfig, BacktestRun, run_plans
 from alphaloop.decision.base import SymbolPlan
 from alphaloop.decision.ml.train import DEFAULT_PARAMS
+from alphaloop.decision.rules import SmaCross
 from alphaloop.engine.sizing import SizingPolicy
 from alphaloop.features.rolling import FloatArray
 from alphaloop.model.frame import MarketFrame
@@ -81,8 +82,11 @@ def run_fold(frame: MarketFrame, plans: Mapping[str, SymbolPlan], config: Backte
 def null_runs(
     frame: MarketFrame, run: BacktestRun, config: BacktestConfig, *, random_seeds: int
 ) -> dict[str, list[RunFigures]]:
-    """The nulls available today: buy-and-hold (1x) and random entries matched to the run."""
+    """The nulls available today: buy-and-hold (1x), a non-AI trend rule (SMA 20/50 cross, long
+    and short, at the run's sizing) and random entries matched to the run's counts and holds.
+    Issue 13's exposure-matched hold, side/cluster-preserving random and `trend` rule go here."""
     out: dict[str, list[RunFigures]] = {"buy_and_hold": [figures(buy_and_hold(frame, config))]}
+    out["sma_trend"] = [figures(run_plans(frame, SmaCross().plan(frame), config, strategy="sma").result)]
     if random_seeds > 0 and run.result.trades:
         out["random"] = [figures(r) for r in random_baselines(frame, run, config, seeds=random_seeds)]
     return out

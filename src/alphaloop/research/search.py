@@ -169,6 +169,7 @@ def record(trial: optuna.Trial, result: TrialResult, seconds: float) -> None:
     trial.set_user_attr("daily_returns", [float(r) for r in returns])
     trial.set_user_attr(OBJECTIVE_ATTR, result.objective)
     trial.set_user_attr("seconds", seconds)
+    trial.set_user_attr("seconds_by_stage", result.extra)
     # Which process ran it: shows the work spread over workers / Ray tasks.
     trial.set_user_attr("pid", os.getpid())
 

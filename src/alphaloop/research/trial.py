@@ -9,6 +9,7 @@ times the worst fold drawdown, never the best fold.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -262,25 +263,36 @@ def run_trial(
     ts = data.frame.ts
     start, end = span if span is not None else (settings.folds_start_ms, settings.folds_end_ms)
     folds = fold_windows(start, end, config, data.frame.step_ms)
+    clock = time.perf_counter
+    seconds = dict.fromkeys(("labels", "fit", "score", "backtest", "nulls"), 0.0)
+    t0 = clock()
     target = fit_target(data, config)
+    seconds["labels"] += clock() - t0
     bt_config = adapter.backtest_config(config, settings.initial_equity)
     done: list[FoldResult] = []
     for k, fold in enumerate(folds):
+        t0 = clock()
         model = fit_window(data, config, target, fold.train_start_ms, fold.train_end_ms)
+        t1 = clock()
         test_rows = _rows(ts, fold.test_start_ms, fold.test_end_ms)
         plans = _plans(data, config, model.scores(data, test_rows), test_rows, model.long_at, model.short_at)
+        t2 = clock()
         test_frame = data.frame.slice(fold.test_start_ms, fold.test_end_ms)
         run = adapter.run_fold(test_frame, plans, bt_config)
-        nulls = (
-            adapter.null_runs(test_frame, run, bt_config, random_seeds=null_seeds) if null_seeds >= 0 else {}
-        )
-        result = FoldResult(
-            fold, adapter.figures(run.result), model.long_at, model.short_at, model.rounds, nulls
-        )
+        t3 = clock()
+        nulls = {}
+        if null_seeds >= 0:
+            nulls = adapter.null_runs(test_frame, run, bt_config, random_seeds=null_seeds)
+        seconds["fit"] += t1 - t0
+        seconds["score"] += t2 - t1
+        seconds["backtest"] += t3 - t2
+        seconds["nulls"] += clock() - t3
+        figures = adapter.figures(run.result)
+        result = FoldResult(fold, figures, model.long_at, model.short_at, model.rounds, nulls)
         done.append(result)
         if on_fold is not None:
             on_fold(k, result, done)
-    return TrialResult(config, tuple(done), objective_value(done, settings.drawdown_penalty))
+    return TrialResult(config, tuple(done), objective_value(done, settings.drawdown_penalty), extra=seconds)
 
 
 def search_span(

@@ -61,7 +61,7 @@ def test_run_report_and_final_record_every_lockbox_look(tmp_path: Path) -> None:
     assert over["pbo"]["splits"] == 70
     winner = data["winner"]
     assert len(winner["folds"]) == 1
-    assert set(winner["nulls"]) == {"buy_and_hold", "random"}
+    assert set(winner["nulls"]) == {"buy_and_hold", "sma_trend", "random"}
     assert data["lockbox_looks"] == []
     html = (tmp_path / "reports" / "research-tiny" / "report.html").read_text()
     assert "Lockbox looks" in html
