@@ -84,9 +84,12 @@ def importance(handle: optuna.Study) -> dict[str, float]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # optuna's experimental-feature warnings
             values = optuna.importance.get_param_importances(
-                handle, target=lambda t: float(t.user_attrs.get(OBJECTIVE_ATTR, float("nan")))
+                handle,
+                # PED-ANOVA (optuna's default since 5.0) needs no scikit-learn.
+                evaluator=optuna.importance.PedAnovaImportanceEvaluator(),
+                target=lambda t: float(t.user_attrs.get(OBJECTIVE_ATTR, float("nan"))),
             )
-    except (RuntimeError, ValueError, ZeroDivisionError):
+    except (RuntimeError, ValueError, ZeroDivisionError, ImportError):
         return {}  # fewer than two completed trials, or no parameter varied
     return {k: float(v) for k, v in values.items()}
 
@@ -165,7 +168,7 @@ def _importance_figure(values: dict[str, float]) -> go.Figure:
     figure = go.Figure()
     names = list(values)[::-1]
     figure.add_bar(x=[values[n] for n in names], y=names, orientation="h", name="importance")
-    figure.update_layout(title="Parameter importance (fANOVA on the objective)")
+    figure.update_layout(title="Parameter importance (PED-ANOVA on the objective)")
     return figure
 
 
