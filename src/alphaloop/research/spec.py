@@ -66,6 +66,7 @@ LabelKind = Literal["forward", "triple_barrier"]
 Target = Literal["absolute", "excess"]
 Sides = Literal["both", "long", "short"]
 SizingMode = Literal["risk", "slot"]
+Regime = Literal["none", "with_trend", "calm"]
 
 
 class _Frozen(BaseModel):
@@ -91,6 +92,8 @@ class TrialConfig(_Frozen):
     #: Share of validation bars with a signal (half long, half short with sides = "both").
     signal_share: Annotated[float, Field(gt=0, lt=1)] = 0.05
     sides: Sides = "both"
+    #: Entries allowed only in a regime (see `trial._regime_filter`).
+    regime: Regime = "none"
     stop_atr: Annotated[float, Field(ge=0, le=20)] = 3.0
     take_atr: Annotated[float, Field(ge=0, le=40)] = 5.0
     sizing: SizingMode = "risk"

@@ -168,13 +168,33 @@ def _thresholds(scores: FloatArray, config: TrialConfig) -> tuple[float, float]:
     return float("inf"), float(np.quantile(scores, share))
 
 
+_TREND = FEATURE_NAMES.index("trend_72")
+_VOL_RATIO = FEATURE_NAMES.index("vol_ratio_12_72")
+
+
+def _regime_filter(
+    data: Prepared, config: TrialConfig, symbol: int, rows: slice, state: np.ndarray
+) -> np.ndarray:
+    """Signals kept only in the configured regime: "with_trend" keeps a side only when price is on
+    that side of its 72-bar average (the model as a filter on trend following); "calm" only when
+    short-term volatility is below long-term."""
+    if config.regime == "with_trend":
+        trend = np.nan_to_num(data.features[symbol, rows, _TREND])
+        return np.where(state * np.sign(trend) > 0, state, 0).astype(np.int8)
+    if config.regime == "calm":
+        ratio = data.features[symbol, rows, _VOL_RATIO]
+        with np.errstate(invalid="ignore"):
+            return np.where(ratio < 1.0, state, 0).astype(np.int8)
+    return state
+
+
 def _plans(
     data: Prepared, config: TrialConfig, score: FloatArray, rows: slice, long_at: float, short_at: float
 ) -> dict[str, SymbolPlan]:
     plans = {}
     for i, symbol in enumerate(data.frame.symbols):
         s = score[i]
-        entry = entry_edges(signal_state(s, long_at, short_at))
+        entry = entry_edges(_regime_filter(data, config, i, rows, signal_state(s, long_at, short_at)))
         close = data.close[i, rows]
         atr = data.atr_rel[i, rows] * close
         side = entry.astype(np.float64)

@@ -108,3 +108,20 @@ def test_lockbox_evaluations_are_recorded_before_and_after(tmp_path: Path) -> No
         looks = store.list("s")
     assert [(e.trial_number, e.finished_ms is not None) for e in looks] == [(3, True), (4, False)]
     assert looks[0].figures == {"strategy": {"sharpe": 1.0}}
+
+
+def test_regime_filters_keep_signals_only_in_their_regime() -> None:
+    from alphaloop.features.matrix import FEATURE_NAMES
+    from alphaloop.research.trial import Prepared, _regime_filter
+
+    n = 4
+    features = np.zeros((1, n, len(FEATURE_NAMES)))
+    features[0, :, FEATURE_NAMES.index("trend_72")] = [0.02, -0.02, 0.02, -0.02]
+    features[0, :, FEATURE_NAMES.index("vol_ratio_12_72")] = [0.8, 0.8, 1.5, 1.5]
+    z = np.zeros((1, n))
+    data = Prepared(None, features, np.ones((1, n), bool), z, z, z, z)  # type: ignore[arg-type]
+    state = np.array([1, 1, -1, -1], dtype=np.int8)
+    rows = slice(0, n)
+    assert _regime_filter(data, TrialConfig(), 0, rows, state).tolist() == [1, 1, -1, -1]
+    assert _regime_filter(data, TrialConfig(regime="with_trend"), 0, rows, state).tolist() == [1, 0, 0, -1]
+    assert _regime_filter(data, TrialConfig(regime="calm"), 0, rows, state).tolist() == [1, 1, 0, 0]
