@@ -289,7 +289,9 @@ def completed(handle: optuna.Study) -> list[optuna.trial.FrozenTrial]:
 def winner(handle: optuna.Study) -> optuna.trial.FrozenTrial:
     done = [t for t in completed(handle) if OBJECTIVE_ATTR in t.user_attrs]
     if not done:
-        raise ConfigurationError(f"study {handle.study_name!r} has no completed trial yet")
+        errors = [t.user_attrs["error"] for t in handle.get_trials(deepcopy=False) if "error" in t.user_attrs]
+        reason = f" (last failure: {errors[-1]})" if errors else ""
+        raise ConfigurationError(f"study {handle.study_name!r} has no completed trial yet{reason}")
     return max(done, key=lambda t: (float(t.user_attrs[OBJECTIVE_ATTR]), -t.number))
 
 

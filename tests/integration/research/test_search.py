@@ -9,6 +9,7 @@ from typing import Any
 import optuna
 import pytest
 
+from alphaloop.model.errors import ConfigurationError
 from alphaloop.research.search import run_search, winner
 from alphaloop.research.spec import parse_study
 from tests.kit.data import data_dir
@@ -59,3 +60,5 @@ def test_a_point_of_the_space_without_enough_rows_fails_alone_with_its_reason(tm
     assert trial.state == optuna.trial.TrialState.FAIL
     assert "training" in trial.user_attrs["error"]
     assert "widen train_days" in trial.user_attrs["error"]
+    with pytest.raises(ConfigurationError, match=r"no completed trial yet \(last failure: window"):
+        winner(handle)
