@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 import numpy as np
 import optuna
+from sqlalchemy.pool import NullPool
 
 from alphaloop.model.errors import ConfigurationError
 from alphaloop.model.frame import MarketFrame
@@ -47,7 +48,11 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
         raise ConfigurationError(
             f"storage must be a sqlite:/// or postgresql:// URL, not {url.split(':')[0]!r}"
         )
-    kwargs: dict[str, Any] = {"connect_args": {"timeout": 120}} if url.startswith("sqlite:") else {}
+    # NullPool: a connection per operation, closed after it; trials take seconds, so pooling saves
+    # nothing, and no idle connection outlives its use (or a worker process).
+    kwargs: dict[str, Any] = {"poolclass": NullPool}
+    if url.startswith("sqlite:"):
+        kwargs["connect_args"] = {"timeout": 120}
     try:
         return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
     except Exception as error:  # SQLAlchemy raises many kinds; the remedy is the same
