@@ -11,6 +11,7 @@ from pathlib import Path
 import optuna
 import pytest
 
+from alphaloop.decision.ml import load_model
 from alphaloop.research.lockbox import LOCKBOX_START_MS
 from alphaloop.research.store import EvaluationStore
 from tests.integration.test_cli_smoke import run
@@ -87,7 +88,14 @@ def test_run_report_and_final_record_every_lockbox_look(tmp_path: Path) -> None:
     assert provenance["study"] == "tiny"
     assert provenance["train_end_ms"] - provenance["train_start_ms"] == 60 * 86_400_000
     assert provenance["train_end"] >= "2025-09-29"
-    assert (tmp_path / artifact / "metadata.json").is_file()  # a classifier loads as the ML model
+    # A classifier's artifact loads as the offline ML model, with its training range as provenance.
+    model = load_model(tmp_path / artifact)
+    assert model.artifact.end_ms == provenance["train_end_ms"]
+    assert model.artifact.feature_names == tuple(record["feature_names"])
+    if record["ml_compatible"]:
+        assert (model.long_threshold, model.short_threshold) == pytest.approx(
+            (model.artifact.metrics["long_threshold"], model.artifact.metrics["short_threshold"])
+        )
 
     again = run("research", "report", "tiny", "--null-seeds", "0", "--json", cwd=tmp_path, **env)
     assert len(json.loads(again.stdout)["lockbox_looks"]) == 2

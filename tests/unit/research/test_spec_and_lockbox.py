@@ -159,3 +159,15 @@ def test_a_frame_holding_one_lockbox_bar_cannot_be_prepared_for_a_search() -> No
     with pytest.raises(LockboxError):
         prepare(leaky)
     prepare(leaky, lockbox=True)  # only the final evaluation asks for it
+
+
+def test_every_named_feature_set_uses_features_the_matrix_computes() -> None:
+    from alphaloop.features.matrix import FEATURE_NAMES
+    from alphaloop.research.spec import FEATURE_SETS
+
+    for name, features in FEATURE_SETS.items():
+        assert features, name
+        assert set(features) <= set(FEATURE_NAMES), name
+        assert len(set(features)) == len(features), name
+    assert "funding_rate" not in FEATURE_SETS["price"]
+    assert "rank_ret_24" in FEATURE_SETS["price_cross"]
