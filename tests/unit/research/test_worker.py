@@ -21,3 +21,17 @@ def test_a_study_missing_from_the_storage_is_one_line(
     err = capsys.readouterr().err
     assert err.startswith("error: no study 'nope'")
     assert err.count("\n") == 1
+
+
+def test_a_study_name_cannot_be_reused_with_another_spec(tmp_path: Path) -> None:
+    from alphaloop.model.errors import ConfigurationError
+    from alphaloop.research.search import create_study, open_storage
+    from alphaloop.research.spec import parse_study
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    create_study(parse_study({"study": {"name": "a"}, "space": {"leverage": 2}}), url)
+    create_study(parse_study({"study": {"name": "a"}, "space": {"leverage": 2}}), url)  # same spec: resumes
+    with pytest.raises(ConfigurationError, match="another spec"):
+        create_study(parse_study({"study": {"name": "a"}, "space": {"leverage": 3}}), url)
+    with pytest.raises(ConfigurationError, match="sqlite:/// or postgresql://"):
+        open_storage("mysql://x")
