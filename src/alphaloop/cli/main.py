@@ -15,6 +15,7 @@ from alphaloop.cli.data import data_app
 from alphaloop.cli.demo import demo
 from alphaloop.cli.model import model_app
 from alphaloop.cli.qualify import qualify
+from alphaloop.cli.research import research_app
 from alphaloop.cli.sim import sim_app
 from alphaloop.cli.trade import live_command, paper_command, run_command
 
@@ -28,6 +29,7 @@ app = typer.Typer(
 app.add_typer(sim_app, name="sim")
 app.add_typer(data_app, name="data")
 app.add_typer(model_app, name="model")
+app.add_typer(research_app, name="research")
 app.command()(backtest)
 app.command()(qualify)
 app.command()(demo)
