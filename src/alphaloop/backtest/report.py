@@ -25,7 +25,7 @@ from alphaloop.backtest import report_plots as plots
 from alphaloop.backtest.metrics import METHOD
 from alphaloop.backtest.report_csv import write_equity_csv, write_fills_csv, write_trades_csv
 from alphaloop.backtest.result import BacktestResult
-from alphaloop.backtest.summary import json_safe, summary_rows
+from alphaloop.backtest.summary import json_safe, run_labels, summary_rows
 from alphaloop.model.snapshot import FloatArray
 
 SUMMARY_FILE = "summary.json"
@@ -70,7 +70,8 @@ def write_report(
 def render_html(result: BacktestResult, summary: Mapping[str, object], figures: Sequence[go.Figure]) -> str:
     meta = summary.get("meta")
     meta = meta if isinstance(meta, Mapping) else {}
-    title = f"alphaloop backtest: {result.strategy}"
+    labels = run_labels(summary)
+    title = " ".join([*labels, f"alphaloop backtest: {result.strategy}"])
     sections = "\n".join(figure_section(i, figure) for i, figure in enumerate(figures))
     return _PAGE.format(
         title=_text(title),

@@ -33,6 +33,9 @@ class BacktestConfig:
     exact: bool = False
     #: Contract terms by unified symbol (tick, size step, minimum, fees); None = WEEX defaults.
     contracts: Mapping[str, Instrument] | None = None
+    #: Plan and gate orders like the trader (risk/ limits, kill switches); off only for research
+    #: and the reference accounting mode (labelled NO RISK GATE).
+    risk_gate: bool = True
 
     def __post_init__(self) -> None:
         if not 1 <= self.leverage <= COMPETITION_MAX_LEVERAGE:

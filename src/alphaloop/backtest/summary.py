@@ -100,6 +100,18 @@ def build_summary(
     return summary
 
 
+def run_labels(summary: Mapping[str, object]) -> list[str]:
+    """Warnings every table and report of this run must carry: IN-SAMPLE (the model saw these
+    bars in training), NO RISK GATE (research run without the trader's gate)."""
+    labels = []
+    if summary.get("in_sample"):
+        labels.append("IN-SAMPLE")
+    risk = summary.get("risk")
+    if isinstance(risk, Mapping) and risk.get("enabled") is False:
+        labels.append("NO RISK GATE")
+    return labels
+
+
 @dataclass(frozen=True, slots=True)
 class SummaryRow:
     """One metric as displayed: label, strategy, buy-and-hold, random 'mean ± std'."""
@@ -141,7 +153,12 @@ def render_summary_table(summary: Mapping[str, object]) -> Table:
     meta = _mapping(summary.get("meta"))
     title = " · ".join(
         str(part)
-        for part in (meta.get("strategy"), meta.get("timeframe"), _period(meta.get("start"), meta.get("end")))
+        for part in (
+            *run_labels(summary),
+            meta.get("strategy"),
+            meta.get("timeframe"),
+            _period(meta.get("start"), meta.get("end")),
+        )
         if part
     )
     seeds = meta.get("random_seeds")

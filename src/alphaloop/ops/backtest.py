@@ -16,6 +16,7 @@ from alphaloop.backtest.runner import BacktestConfig, BacktestRun, run_plans
 from alphaloop.backtest.summary import build_summary, run_meta
 from alphaloop.data import load_frame
 from alphaloop.decision.base import DecisionModel, VectorizedModel
+from alphaloop.decision.ml.provenance import check_out_of_sample, training_range_of
 from alphaloop.model.errors import ConfigurationError
 from alphaloop.model.frame import MarketFrame
 
@@ -45,6 +46,8 @@ class BacktestRequest:
     out_dir: Path | None = None
     data_dir: Path | None = None
     store_dir: Path | None = None
+    #: Run a model over (part of) its own training range; the run is labelled IN-SAMPLE.
+    allow_in_sample: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,13 @@ def run_backtest_report(
     if len(frame.ts) < 2:
         raise ConfigurationError("fewer than two bars in the requested period: widen --start/--end")
     tick("load", 1, 1)
+    trained = training_range_of(model)
+    in_sample = check_out_of_sample(
+        trained,
+        int(frame.ts[0]),
+        int(frame.ts[-1]) + frame.step_ms,
+        allow_in_sample=request.allow_in_sample,
+    )
     tick("simulate", 0, 1)
     run = plan_or_replay(model, frame, request.config)
     tick("simulate", 1, 1)
@@ -114,6 +124,12 @@ def run_backtest_report(
         compute_metrics(hold),
         [compute_metrics(r) for r in randoms],
         meta,
+    )
+    summary["in_sample"] = in_sample
+    summary["model"] = (
+        trained.to_json()
+        if trained is not None
+        else {"version": model.info.label, "train_start": None, "train_end": None}
     )
     if report_dir is not None:
         tick("report", 0, 1)

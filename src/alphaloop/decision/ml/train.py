@@ -275,6 +275,7 @@ def train_with_report(
         calibration=calibrator,
         metrics=metrics,
         created_ms=now_ms if now_ms is not None else int(time.time() * 1000),
+        purge_ms=gap_ms,
     )
     report("done", total_steps, total_steps)
     return TrainReport(artifact, tuple(fold_reports), time.perf_counter() - started, metrics)
