@@ -25,7 +25,7 @@ from alphaloop.model.frame import MarketFrame
 
 
 def buy_and_hold(frame: MarketFrame, config: BacktestConfig) -> BacktestResult:
-    hold_config = replace(config, leverage=1, sizing=SizingPolicy(mode="slot"))
+    hold_config = replace(config, leverage=1, sizing=SizingPolicy(mode="slot"), risk_gate=False)
     return run_plans(frame, BuyAndHold().plan(frame), hold_config, strategy="buy_and_hold").result
 
 

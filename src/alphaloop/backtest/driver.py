@@ -23,16 +23,21 @@ import math
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Protocol
 
 import numpy as np
 
+from alphaloop.backtest.gate import BacktestGate, position_of
 from alphaloop.backtest.result import BacktestResult, ExitReason, FillRecord, TradeRecord
 from alphaloop.decision.base import SymbolPlan
 from alphaloop.engine.ledger import FillLog, SymbolSpec
+from alphaloop.engine.planning import plan_orders
 from alphaloop.engine.sizing import SizingPolicy
+from alphaloop.model import Instrument, OrderIntent, Position
+from alphaloop.model.decision import Action, Decision, ModelInfo, SymbolDecision
 from alphaloop.model.frame import MarketFrame
-from alphaloop.model.snapshot import FloatArray
+from alphaloop.model.snapshot import AccountView, FloatArray
 
 _NAN = math.nan
 #: Bars searched at once for a stop/target hit before widening the window (most trades are short).
@@ -77,6 +82,8 @@ class DriverOptions:
     sizing: SizingPolicy = field(default_factory=SizingPolicy)
     maintenance_margin_rate: float = 0.005
     skip_idle_bars: bool = True
+    #: The trader's stop when a model gives none (`TraderConfig.fallback_stop_fraction`).
+    fallback_stop_fraction: float = 0.03
 
 
 @dataclass(slots=True)
@@ -157,7 +164,17 @@ class BacktestDriver:
         options: DriverOptions,
         *,
         strategy: str = "",
+        gate: BacktestGate | None = None,
+        instruments: Sequence[Instrument] = (),
     ) -> None:
+        """With a `gate`, orders are planned by the trader's `plan_orders` (needs `instruments`)
+        and each goes through the trader's risk gate; without one, the plans are executed as
+        given (the reference accounting mode)."""
+        if gate is not None and len(instruments) != len(frame.bars):
+            raise ValueError("a gated backtest needs the instruments of the frame's symbols")
+        self.gate = gate
+        self.instruments = {i.symbol: i for i in instruments}
+        self._observed = 0
         self.frame = frame
         self.symbols = list(frame.bars)
         if [s.symbol for s in specs] != self.symbols:
@@ -300,6 +317,8 @@ class BacktestDriver:
         ledger = self.ledger
         ts = int(self.frame.ts[b])
         self.stats.event_bars += 1
+        if self.gate is not None:
+            self._observe_until(b)
         live = [i for i, s in enumerate(self.series) if s.valid[b]]
         for i in live:
             ledger.price_point(i, float(self.series[i].open[b]), ts)
@@ -328,6 +347,8 @@ class BacktestDriver:
         series = self.series
         ts = int(self.frame.ts[b])
         self.stats.event_bars += 1
+        if self.gate is not None:
+            self._observe_until(b)
         liquidation = self._liquidation_possible(b)
         exact = [i for i in ledger.open_symbols if liquidation or self._hit_bar[i] == b]
         for i in exact:
@@ -371,7 +392,25 @@ class BacktestDriver:
     def _liquidation_possible(self, b: int) -> bool:
         return bool(self.ledger.open_symbols) and self._liquidation_bar(b, b + 1) == b
 
+    def _observe_until(self, b: int) -> None:
+        """Kill-switch readings at the closes of bars [observed, b): positions have not changed
+        since the last processed bar, so equity is the wallet plus their PnL at each close."""
+        start = self._observed
+        if b <= start or self.gate is None:
+            return
+        ledger = self.ledger
+        equity = np.full(b - start, ledger.wallet)
+        for i in ledger.open_symbols:
+            close = self.series[i].ffill_close[start:b]
+            mark = np.where(np.isnan(close), ledger.last[i], close)
+            equity += ledger.direction[i] * (ledger.size[i] * mark - ledger.open_value[i])
+        self.gate.kill_switch.observe(self.frame.ts[start:b] + self.step, equity)
+        self._observed = b
+
     def _execute(self, d: int, b: int, ts: int, symbols: Sequence[int], exact: Sequence[int] = ()) -> None:
+        if self.gate is not None:
+            self._execute_gated(self.gate, d, b, ts, symbols, exact)
+            return
         ledger = self.ledger
         entries: list[tuple[int, int]] = []
         for i in symbols:
@@ -392,6 +431,111 @@ class BacktestDriver:
                     self._mark_at_open(i, b)
         for i, entry in entries:
             self._open(i, entry, d, b, ts)
+
+    def _execute_gated(
+        self, gate: BacktestGate, d: int, b: int, ts: int, symbols: Sequence[int], exact: Sequence[int]
+    ) -> None:
+        """The trader's cycle at the close of bar d: one decision, `plan_orders` on the account
+        as it stands, then each order (exits first) through the gate and, if allowed, filled at
+        bar b's open. A reversal closes now and leaves the new entry to a later signal."""
+        ledger = self.ledger
+        for i in ledger.open_symbols:
+            if i not in exact:
+                self._mark_at_open(i, b)
+        wishes: list[SymbolDecision] = []
+        prices: dict[str, Decimal] = {}
+        for i in symbols:
+            plan = self.plans[i]
+            symbol = self.symbols[i]
+            entry = int(plan.entry[d])
+            close = float(self.series[i].ffill_close[d])
+            if close == close and close > 0:
+                prices[symbol] = Decimal(repr(close))
+            if entry:
+                stop, target = float(plan.stop_loss[d]), float(plan.take_profit[d])
+                action = Action.OPEN_LONG if entry > 0 else Action.OPEN_SHORT
+                wishes.append(
+                    SymbolDecision(
+                        symbol,
+                        action,
+                        stop_loss=stop if stop == stop else None,
+                        take_profit=target if target == target else None,
+                    )
+                )
+            elif plan.exit[d] and ledger.direction[i]:
+                wishes.append(SymbolDecision(symbol, Action.CLOSE))
+        if not wishes:
+            return
+        equity, available = ledger.equity(), ledger.available()
+        orders, skipped = plan_orders(
+            Decision(ts, tuple(wishes), _BACKTEST_MODEL),
+            positions={p.symbol: p for p in self._positions()},
+            instruments=self.instruments,
+            prices=prices,
+            account=AccountView(equity, ledger.wallet, available, max(equity - available, 0.0)),
+            sizing=self.options.sizing,
+            leverage=ledger.leverage[0] if ledger.leverage else 1,
+            fallback_stop_fraction=self.options.fallback_stop_fraction,
+        )
+        for skip in skipped:
+            if skip.reason.startswith("size"):
+                self.stats.skip("size below minimum or no margin")
+            elif skip.reason.startswith("reversal"):
+                self.stats.skip("reversal: closed, entry left to a later signal")
+            elif not skip.reason.startswith("already positioned"):
+                self.stats.skip(skip.reason)
+        for order in orders:
+            i = self.symbols.index(order.symbol)
+            denial = gate.check(
+                symbol=order.symbol,
+                intent=order.intent,
+                amount=order.amount,
+                price=order.price,
+                leverage=order.leverage,
+                stop_loss=order.stop_loss,
+                take_profit=order.take_profit,
+                now_ms=ts,
+                equity=ledger.equity(),
+                available=ledger.available(),
+                positions=self._positions(),
+            )
+            if denial is not None:
+                continue
+            if order.purpose == "exit":
+                ledger.close(i, ts)
+                continue
+            direction = 1 if order.intent is OrderIntent.OPEN_LONG else -1
+            stop = float(order.stop_loss) if order.stop_loss is not None else _NAN
+            target = float(order.take_profit) if order.take_profit is not None else _NAN
+            self._fill_entry(i, direction, float(order.amount), b, ts, stop, target)
+
+    def _positions(self) -> list[Position]:
+        ledger = self.ledger
+        return [
+            position_of(
+                self.symbols[i], ledger.direction[i], ledger.size[i], ledger.open_value[i], ledger.leverage[i]
+            )
+            for i in ledger.open_symbols
+        ]
+
+    def _fill_entry(
+        self, i: int, direction: int, size: float, b: int, ts: int, stop: float, target: float
+    ) -> None:
+        """A planned, approved entry filled at the bar's open (taker price)."""
+        ledger = self.ledger
+        if ledger.last[i] != ledger.last[i]:
+            self.stats.skip("no price")
+            return
+        price = ledger.taker_price(i, direction, ledger.last[i])
+        # The venue refuses a preset stop or target on the wrong side of the fill (a gap jumped it).
+        if stop == stop and (stop >= price if direction > 0 else stop <= price):
+            self.stats.skip("stop beyond fill price")
+            return
+        if target == target and (target <= price if direction > 0 else target >= price):
+            self.stats.skip("target beyond fill price")
+            return
+        ledger.open(i, direction, size, price, ts, stop, target)
+        self._hit_bar[i] = self._find_hit(i, b) if (stop == stop or target == target) else self.n
 
     def _open(self, i: int, direction: int, d: int, b: int, ts: int) -> None:
         ledger = self.ledger
@@ -548,6 +692,8 @@ class BacktestDriver:
 
     def _result(self) -> BacktestResult:
         ledger = self.ledger
+        if self.gate is not None:
+            self._observe_until(self.n)
         cols = _FillColumns(ledger.fills)
         equity, exposure = self._equity_curve(cols)
         return BacktestResult(
@@ -640,6 +786,8 @@ class BacktestDriver:
         trades.sort(key=lambda t: (t.entry_ts, self.symbols.index(t.symbol)))
         return trades
 
+
+_BACKTEST_MODEL = ModelInfo(name="backtest", version="1")
 
 _EXIT_REASON = {
     "stop_loss": ExitReason.STOP_LOSS,

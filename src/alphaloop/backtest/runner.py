@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from alphaloop.backtest.driver import BacktestDriver, DriverOptions, DriverStats, Ledger
+from alphaloop.backtest.gate import BacktestGate
 from alphaloop.backtest.result import BacktestResult
 from alphaloop.decision.base import SymbolPlan, VectorizedModel
 from alphaloop.engine.ledger import LedgerConfig, PerpLedger, SymbolSpec
@@ -15,6 +16,7 @@ from alphaloop.model.decision import Decision
 from alphaloop.model.errors import ConfigurationError
 from alphaloop.model.frame import FundingSeries, MarketFrame
 from alphaloop.model.instruments import COMPETITION_MAX_LEVERAGE, Instrument
+from alphaloop.risk import RiskLimits
 from alphaloop.venues.sim.core import ExchangeConfig
 from alphaloop.venues.sim.server.contracts import default_instruments
 
@@ -36,6 +38,8 @@ class BacktestConfig:
     #: Plan and gate orders like the trader (risk/ limits, kill switches); off only for research
     #: and the reference accounting mode (labelled NO RISK GATE).
     risk_gate: bool = True
+    #: The trader's limits the gate applies (`risk` in the run configuration).
+    limits: RiskLimits = field(default_factory=RiskLimits)
 
     def __post_init__(self) -> None:
         if not 1 <= self.leverage <= COMPETITION_MAX_LEVERAGE:
@@ -44,6 +48,11 @@ class BacktestConfig:
             raise ConfigurationError("initial equity must be positive")
         if not 0 <= self.slippage < 0.1:
             raise ConfigurationError("slippage must be a fraction in [0, 0.1)")
+        if self.risk_gate and self.leverage > self.limits.max_leverage:
+            raise ConfigurationError(
+                f"leverage {self.leverage} is above the risk limit max_leverage={self.limits.max_leverage} "
+                "(the trader would refuse it; --no-risk for research without the risk gate)"
+            )
 
 
 def instruments_for(
@@ -79,6 +88,8 @@ class BacktestRun:
     stats: DriverStats
     #: Stepwise runs only: every Decision the model returned, in bar order.
     decisions: tuple[Decision, ...] = ()
+    #: The summary's `risk` object: denials by rule, halted_at... ({"enabled": False} without gate).
+    risk: Mapping[str, object] = field(default_factory=lambda: {"enabled": False})
 
 
 def specs_for(frame: MarketFrame, config: BacktestConfig) -> list[SymbolSpec]:
@@ -125,6 +136,23 @@ def without_funding(frame: MarketFrame) -> MarketFrame:
     return MarketFrame(frame.timeframe, frame.ts, frame.bars, empty)
 
 
+def build_driver(
+    frame: MarketFrame, plans: Mapping[str, SymbolPlan], config: BacktestConfig, *, strategy: str
+) -> BacktestDriver:
+    """The driver over a fresh ledger, gated like the trader unless `config.risk_gate` is off."""
+    symbols = list(frame.bars)
+    gate = BacktestGate(symbols, config.limits) if config.risk_gate else None
+    return BacktestDriver(
+        frame, plans, specs_for(frame, config), build_ledger(frame, config), driver_options(frame, config),
+        strategy=strategy, gate=gate,
+        instruments=instruments_for(symbols, config.taker_fee, config.contracts) if gate else (),
+    )  # fmt: skip
+
+
+def risk_summary(driver: BacktestDriver) -> dict[str, object]:
+    return driver.gate.summary() if driver.gate is not None else {"enabled": False}
+
+
 def run_plans(
     frame: MarketFrame,
     plans: Mapping[str, SymbolPlan],
@@ -134,12 +162,9 @@ def run_plans(
 ) -> BacktestRun:
     if not config.funding:
         frame = without_funding(frame)
-    driver = BacktestDriver(
-        frame, plans, specs_for(frame, config), build_ledger(frame, config), driver_options(frame, config),
-        strategy=strategy,
-    )  # fmt: skip
+    driver = build_driver(frame, plans, config, strategy=strategy)
     result = replace(driver.run(), params=run_params(config))
-    return BacktestRun(result, plans, driver.stats)
+    return BacktestRun(result, plans, driver.stats, risk=risk_summary(driver))
 
 
 def run_params(config: BacktestConfig) -> dict[str, object]:
@@ -149,6 +174,7 @@ def run_params(config: BacktestConfig) -> dict[str, object]:
         "slippage": config.slippage,
         "funding": config.funding,
         "exact": config.exact,
+        "risk_gate": config.risk_gate,
     }
 
 

@@ -13,14 +13,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from alphaloop.backtest.driver import BacktestDriver, DriverOptions, Ledger
+from alphaloop.backtest.driver import Ledger
 from alphaloop.backtest.runner import (
     BacktestConfig,
     BacktestRun,
-    build_ledger,
-    driver_options,
+    build_driver,
+    risk_summary,
     run_params,
-    specs_for,
     without_funding,
 )
 from alphaloop.decision.base import DecisionModel, SymbolPlan
@@ -74,9 +73,8 @@ def run_stepwise(frame: MarketFrame, model: DecisionModel, config: BacktestConfi
     symbols = list(frame.bars)
     n = len(frame.ts)
     plans = {s: SymbolPlan.empty(n) for s in symbols}
-    ledger = build_ledger(frame, config)
-    options: DriverOptions = driver_options(frame, config)
-    driver = BacktestDriver(frame, plans, specs_for(frame, config), ledger, options, strategy=model.info.name)
+    driver = build_driver(frame, plans, config, strategy=model.info.name)
+    ledger = driver.ledger
     index = {s: k for k, s in enumerate(symbols)}
     opened_ms = [0] * len(symbols)
     decisions = []
@@ -106,4 +104,4 @@ def run_stepwise(frame: MarketFrame, model: DecisionModel, config: BacktestConfi
         return touched
 
     result = replace(driver.run(on_close), params=run_params(config))
-    return BacktestRun(result, plans, driver.stats, tuple(decisions))
+    return BacktestRun(result, plans, driver.stats, tuple(decisions), risk=risk_summary(driver))

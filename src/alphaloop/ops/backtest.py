@@ -126,6 +126,7 @@ def run_backtest_report(
         meta,
     )
     summary["in_sample"] = in_sample
+    summary["risk"] = dict(run.risk)
     summary["model"] = (
         trained.to_json()
         if trained is not None
