@@ -439,6 +439,14 @@ class BacktestDriver:
         as it stands, then each order (exits first) through the gate and, if allowed, filled at
         bar b's open. A reversal closes now and leaves the new entry to a later signal."""
         ledger = self.ledger
+        # The trader sizes from the account it reads at the close of bar d.
+        equity = ledger.wallet
+        for i in ledger.open_symbols:
+            close = float(self.series[i].ffill_close[d])
+            mark = close if close == close else ledger.last[i]
+            equity += ledger.direction[i] * (ledger.size[i] * mark - ledger.open_value[i])
+        used = sum(ledger.open_value[i] / ledger.leverage[i] for i in ledger.open_symbols)
+        available = max(0.0, equity - used)
         for i in ledger.open_symbols:
             if i not in exact:
                 self._mark_at_open(i, b)
@@ -466,7 +474,6 @@ class BacktestDriver:
                 wishes.append(SymbolDecision(symbol, Action.CLOSE))
         if not wishes:
             return
-        equity, available = ledger.equity(), ledger.available()
         orders, skipped = plan_orders(
             Decision(ts, tuple(wishes), _BACKTEST_MODEL),
             positions={p.symbol: p for p in self._positions()},

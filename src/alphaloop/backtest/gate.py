@@ -153,6 +153,10 @@ class BacktestGate:
         self.approved = 0
         self._last_entry_ms: dict[str, int] = {}
         self._order_times: deque[int] = deque()
+        #: Every order let through, (ms, symbol, intent, amount), and every denial, (ms, symbol,
+        #: rule): what the parity test holds against the trader's journal.
+        self.sent: list[tuple[int, str, str, Decimal]] = []
+        self.denied: list[tuple[int, str, str]] = []
 
     @property
     def state(self) -> TradingState:
@@ -201,8 +205,10 @@ class BacktestGate:
         denial = check_order(proposal, view, self.limits)
         if denial is not None:
             self.denials[denial.rule.value] += 1
+            self.denied.append((now_ms, symbol, denial.rule.value))
             return denial
         self.approved += 1
+        self.sent.append((now_ms, symbol, intent.value, amount))
         self._order_times.append(now_ms)
         if not intent.reduce_only:
             self._last_entry_ms[symbol] = now_ms
