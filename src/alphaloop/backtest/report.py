@@ -25,7 +25,7 @@ from alphaloop.backtest import report_plots as plots
 from alphaloop.backtest.metrics import METHOD
 from alphaloop.backtest.report_csv import write_equity_csv, write_fills_csv, write_trades_csv
 from alphaloop.backtest.result import BacktestResult
-from alphaloop.backtest.summary import json_safe, run_labels, summary_rows
+from alphaloop.backtest.summary import json_safe, null_caption, run_labels, summary_rows
 from alphaloop.model.snapshot import FloatArray
 
 SUMMARY_FILE = "summary.json"
@@ -97,13 +97,26 @@ def _facts(result: BacktestResult, meta: Mapping[str, object]) -> str:
 
 
 def _summary_table(summary: Mapping[str, object]) -> str:
-    header = "<tr><th>metric</th><th>strategy</th><th>buy &amp; hold</th><th>random mean ± std</th></tr>"
-    body = "\n".join(
-        f"<tr><td>{_text(r.label)}</td><td>{_text(r.strategy)}</td><td>{_text(r.buy_and_hold)}</td>"
-        f"<td>{_text(r.random)}</td></tr>"
-        for r in summary_rows(summary)
-    )
-    return f'<table class="summary">\n{header}\n{body}\n</table>'
+    baselines = summary.get("baselines")
+    baselines = baselines if isinstance(baselines, Mapping) else {}
+    matched = "buy_and_hold_matched" in baselines
+    trend = "trend" in baselines
+    heads = ["metric", "strategy", "buy &amp; hold 1x"]
+    heads += ["buy &amp; hold at the strategy's exposure"] if matched else []
+    heads += ["trend"] if trend else []
+    heads += ["random mean ± std"]
+    header = "<tr>" + "".join(f"<th>{h}</th>" for h in heads) + "</tr>"
+    lines = []
+    for r in summary_rows(summary):
+        cells = [r.label, r.strategy, r.buy_and_hold]
+        cells += [r.buy_and_hold_matched] if matched else []
+        cells += [r.trend] if trend else []
+        cells += [r.random]
+        lines.append("<tr>" + "".join(f"<td>{_text(c)}</td>" for c in cells) + "</tr>")
+    caption = null_caption(summary)
+    caption_html = f"<caption>{_text(caption)}</caption>\n" if caption else ""
+    body = "\n".join(lines)
+    return f'<table class="summary">\n{caption_html}{header}\n{body}\n</table>'
 
 
 def figure_section(index: int, figure: go.Figure) -> str:

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alphaloop.backtest.baselines import buy_and_hold, random_baselines
-from alphaloop.backtest.metrics import compute_metrics
+from alphaloop.backtest.metrics import compute_metrics, sharpe_significance
+from alphaloop.backtest.nulls import average_exposure, buy_and_hold_at, shift_baselines, trend_baseline
 from alphaloop.backtest.report import write_report
 from alphaloop.backtest.result import BacktestResult
 from alphaloop.backtest.runner import BacktestConfig, BacktestRun, run_plans
@@ -48,6 +48,10 @@ class BacktestRequest:
     store_dir: Path | None = None
     #: Run a model over (part of) its own training range; the run is labelled IN-SAMPLE.
     allow_in_sample: bool = False
+    #: Configurations tried before this one (a search) and the spread of their per-bar Sharpe
+    #: ratios: the deflated Sharpe ratio accounts for picking the best.
+    trials: int = 1
+    trial_sharpe_std: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,15 +106,20 @@ def run_backtest_report(
     tick("simulate", 0, 1)
     run = plan_or_replay(model, frame, request.config)
     tick("simulate", 1, 1)
-    tick("baselines", 0, request.seeds + 1)
-    hold = buy_and_hold(frame, request.config)
-    tick("baselines", 1, request.seeds + 1)
-    randoms = random_baselines(
+    total = request.seeds + 3
+    tick("baselines", 0, total)
+    hold = buy_and_hold_at(frame, request.config, 1.0)
+    exposure = average_exposure(run.result)
+    matched = buy_and_hold_at(frame, request.config, exposure) if exposure > 0 else hold
+    tick("baselines", 2, total)
+    trend = trend_baseline(frame, request.config)
+    tick("baselines", 3, total)
+    randoms = shift_baselines(
         frame,
         run,
         request.config,
         seeds=request.seeds,
-        on_seed=lambda seed: tick("baselines", seed + 2, request.seeds + 1),
+        on_seed=lambda seed: tick("baselines", seed + 4, total),
     )
     report_dir = request.out_dir
     report_path = report_dir / "report.html" if report_dir is not None else None
@@ -119,11 +128,18 @@ def run_backtest_report(
     meta["leverage"] = request.config.leverage
     meta["sizing"] = request.config.sizing.mode
     meta["skipped_entries"] = dict(run.stats.skip_reasons)
+    strategy_metrics = compute_metrics(run.result)
     summary = build_summary(
-        compute_metrics(run.result),
+        strategy_metrics,
         compute_metrics(hold),
         [compute_metrics(r) for r in randoms],
         meta,
+        buy_and_hold_matched=compute_metrics(matched),
+        matched_exposure=exposure,
+        trend=compute_metrics(trend),
+    )
+    summary["sharpe_significance"] = sharpe_significance(
+        run.result, trials=request.trials, trial_sharpe_std=request.trial_sharpe_std
     )
     summary["in_sample"] = in_sample
     summary["risk"] = dict(run.risk)
