@@ -34,7 +34,7 @@ MODEL_NAME = "alphaloop-lgbm"
 ARTIFACT_FORMAT = 1
 #: Bump when the training procedure changes what a model learns from the same inputs: it is part
 #: of the version, so a retrained model never reuses an old version string.
-TRAINER_REVISION = 2
+TRAINER_REVISION = 3
 MODEL_FILE = "model.txt"
 METADATA_FILE = "metadata.json"
 MODELS_DIR_ENV = "ALPHALOOP_MODELS_DIR"
