@@ -67,7 +67,7 @@ class Ledger(Protocol):
     def available(self) -> float: ...
     def taker_price(self, i: int, side: int, last: float) -> float: ...
     def set_mark(self, i: int, price: float) -> None: ...
-    def price_point(self, i: int, price: float, now_ms: int) -> None: ...
+    def price_point(self, i: int, price: float, now_ms: int, gap: bool = False) -> None: ...
     def settle_funding(self, i: int, rate: float, now_ms: int) -> float: ...
     def settle_funding_batch(self, i: int, times: list[int], paid: list[float]) -> None: ...
     def open(
@@ -321,7 +321,7 @@ class BacktestDriver:
             self._observe_until(b)
         live = [i for i, s in enumerate(self.series) if s.valid[b]]
         for i in live:
-            ledger.price_point(i, float(self.series[i].open[b]), ts)
+            ledger.price_point(i, float(self.series[i].open[b]), ts, gap=True)
         for i, rate in funding:
             if ledger.direction[i] and ledger.last[i] == ledger.last[i]:
                 ledger.settle_funding(i, rate, ts)
@@ -357,7 +357,7 @@ class BacktestDriver:
                 ledger.set_mark(i, float(previous))
         for i in exact:
             if series[i].valid[b]:
-                ledger.price_point(i, float(series[i].open[b]), ts)
+                ledger.price_point(i, float(series[i].open[b]), ts, gap=True)
         # Other marks are only read for funding, orders and sizing: moved there, on demand.
         for i, rate in funding:
             if ledger.direction[i]:

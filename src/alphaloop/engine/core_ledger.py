@@ -74,9 +74,9 @@ class CoreLedger:
     def set_mark(self, i: int, price: float) -> None:
         raise NotImplementedError("the exact ledger replays every price point; it never skips bars")
 
-    def price_point(self, i: int, price: float, now_ms: int) -> None:
+    def price_point(self, i: int, price: float, now_ms: int, gap: bool = False) -> None:
         self.last[i] = price
-        fills = self.exchange.update_price(self.names[i], _dec(price), now_ms=now_ms)
+        fills = self.exchange.update_price(self.names[i], _dec(price), now_ms=now_ms, gap=gap)
         self._book(fills, now_ms)
 
     def settle_funding(self, i: int, rate: float, now_ms: int) -> float:

@@ -8,7 +8,8 @@ funding, liquidation) with the same rules, in the same order, in floats:
 
 * taker fee = value * taker rate; bid = ask = last on the tick grid (spread 0), then slippage;
 * preset TP/SL armed `tpsl_delay_ms` after the fill, fired at their level when the path crosses
-  it (at the current point when it is already beyond), liquidations checked at the level first;
+  it (at the current point when it is already beyond, or when a bar opens beyond it: a gap),
+  liquidations checked at the level first;
 * funding: longs pay size * mark * rate (shorts receive), never more than the wallet holds;
 * cross liquidation when wallet + unrealised PnL <= maintenance margin at the marks, every
   position closed at its mark with the liquidation fee, the wallet floored at zero.
@@ -197,9 +198,10 @@ class PerpLedger:
         """Move the mark without any check: used to resync after bars that provably changed nothing."""
         self.last[i] = price
 
-    def price_point(self, i: int, price: float, now_ms: int) -> None:
+    def price_point(self, i: int, price: float, now_ms: int, gap: bool = False) -> None:
         """One trade price on symbol i: TP/SL that the move crossed, then liquidation, then TP/SL
-        already beyond their level (the core's `fire_triggers` order)."""
+        already beyond their level (the core's `fire_triggers` order). `gap`: nothing traded
+        since the previous price (a bar's open), so a level in between fills at this price."""
         previous = self.last[i]
         self.last[i] = price
         d = self.direction[i]
@@ -214,10 +216,13 @@ class PerpLedger:
             target_hit = target == target and (price >= target if d > 0 else price <= target)
             if stop_hit or target_hit:
                 level = stop if stop_hit else target
-                was_reached = previous == previous and (
-                    (previous <= level if d > 0 else previous >= level)
-                    if stop_hit
-                    else (previous >= level if d > 0 else previous <= level)
+                was_reached = gap or (
+                    previous == previous
+                    and (
+                        (previous <= level if d > 0 else previous >= level)
+                        if stop_hit
+                        else (previous >= level if d > 0 else previous <= level)
+                    )
                 )
                 reason = STOP_LOSS if stop_hit else TAKE_PROFIT
                 if not was_reached:
