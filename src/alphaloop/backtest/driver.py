@@ -24,6 +24,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import starmap
 from typing import Protocol
 
 import numpy as np
@@ -57,6 +58,7 @@ class Ledger(Protocol):
     position_funding: list[float]
     fills: FillLog
     wallet_events: list[tuple[int, float]]
+    shortfalls: list[tuple[int, float]]
     open_symbols: list[int]
     liquidations: int
     fees_paid: float
@@ -716,6 +718,7 @@ class BacktestDriver:
             fees_paid=ledger.fees_paid,
             funding_paid=ledger.funding_paid,
             liquidations=ledger.liquidations,
+            liquidation_shortfall=sum(amount for _, amount in ledger.shortfalls),
             closes={s: self.series[i].close for i, s in enumerate(self.symbols)},
         )
 
@@ -769,7 +772,7 @@ class BacktestDriver:
             reasons,
             strict=True,
         )
-        trades = list(map(TradeRecord._make, rows))
+        trades = list(starmap(TradeRecord, rows))
         last_ts = int(self.frame.ts[-1]) + self.step
         for k in order[is_open & ~has_next].tolist():
             i = log.symbol[k]
@@ -791,10 +794,28 @@ class BacktestDriver:
                 )
             )
         trades.sort(key=lambda t: (t.entry_ts, self.symbols.index(t.symbol)))
-        return trades
+        return _with_shortfalls(trades, self.ledger.shortfalls)
 
 
 _BACKTEST_MODEL = ModelInfo(name="backtest", version="1")
+
+
+def _with_shortfalls(trades: list[TradeRecord], shortfalls: Sequence[tuple[int, float]]) -> list[TradeRecord]:
+    """Each liquidation's shortfall (the loss beyond the collateral the venue absorbed), shared
+    among the trades it closed in proportion to their losses."""
+    if not shortfalls:
+        return trades
+    for at_ms, amount in shortfalls:
+        closed = [
+            k for k, t in enumerate(trades) if t.exit_reason is ExitReason.LIQUIDATION and t.exit_ts == at_ms
+        ]
+        losses = [max(-trades[k].net_pnl, 0.0) for k in closed]
+        total = sum(losses)
+        for k, loss in zip(closed, losses, strict=True):
+            share = amount * (loss / total if total > 0 else 1 / len(closed))
+            trades[k] = trades[k]._replace(shortfall=trades[k].shortfall + share)
+    return trades
+
 
 _EXIT_REASON = {
     "stop_loss": ExitReason.STOP_LOSS,

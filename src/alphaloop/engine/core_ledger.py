@@ -55,6 +55,8 @@ class CoreLedger:
         self.position_funding = [0.0] * n
         self.fills = FillLog()
         self.wallet_events: list[tuple[int, float]] = []
+        #: Losses beyond the collateral the venue absorbed at a liquidation: (ts, amount > 0).
+        self.shortfalls: list[tuple[int, float]] = []
         self.open_symbols: list[int] = []
         self.liquidations = 0
         self.fees_paid = 0.0
@@ -173,6 +175,7 @@ class CoreLedger:
             for bill in self.exchange.bills(ACCOUNT, since_ms=now_ms):
                 if bill.type is BillType.FINISH_LIQUIDATE and bill.amount:
                     self.wallet_events.append((now_ms, float(bill.amount)))
+                    self.shortfalls.append((now_ms, float(bill.amount)))
         self._refresh()
 
     def _refresh(self) -> None:

@@ -172,6 +172,8 @@ class PerpLedger:
         #: Wallet changes that are not fills: (ts, amount), funding and liquidation shortfalls.
         self.wallet_events: list[tuple[int, float]] = []
         self.open_symbols: list[int] = []
+        #: Losses beyond the collateral that the venue absorbed at a liquidation: (ts, amount > 0).
+        self.shortfalls: list[tuple[int, float]] = []
         self.liquidations = 0
         self.fees_paid = 0.0
         self.funding_paid = 0.0
@@ -329,4 +331,5 @@ class PerpLedger:
         # Losses beyond the collateral are absorbed by the venue: a balance never ends negative.
         if self.wallet < 0:
             self.wallet_events.append((now_ms, -self.wallet))
+            self.shortfalls.append((now_ms, -self.wallet))
             self.wallet = 0.0

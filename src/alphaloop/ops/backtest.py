@@ -143,6 +143,7 @@ def run_backtest_report(
     )
     summary["in_sample"] = in_sample
     summary["risk"] = dict(run.risk)
+    summary["liquidation_shortfall"] = run.result.liquidation_shortfall
     summary["model"] = (
         trained.to_json()
         if trained is not None
