@@ -76,7 +76,7 @@ def render_html(result: BacktestResult, summary: Mapping[str, object], figures: 
     return _PAGE.format(
         title=_text(title),
         plotly_js=PLOTLY_JS_FILE,
-        facts=_facts(result, meta),
+        facts=_facts(result, meta, summary.get("warnings")),
         table=_summary_table(summary),
         method=_text(METHOD),
         sections=sections,
@@ -84,7 +84,7 @@ def render_html(result: BacktestResult, summary: Mapping[str, object], figures: 
     )
 
 
-def _facts(result: BacktestResult, meta: Mapping[str, object]) -> str:
+def _facts(result: BacktestResult, meta: Mapping[str, object], warnings: object = None) -> str:
     period = f"{meta.get('start', '?')} → {meta.get('end', '?')}"
     seeds = meta.get("random_seeds", 0)
     parts = [
@@ -93,7 +93,8 @@ def _facts(result: BacktestResult, meta: Mapping[str, object]) -> str:
         f"equity {result.initial_equity:,.2f} → {result.final_equity:,.2f} USDT",
         f"random baseline over {_text(str(seeds))} seeds",
     ]
-    return " · ".join(parts)
+    lines = [str(w) for w in warnings] if isinstance(warnings, list) else []
+    return " · ".join(parts) + "".join(f"<br><b>warning:</b> {_text(w)}" for w in lines)
 
 
 def _summary_table(summary: Mapping[str, object]) -> str:

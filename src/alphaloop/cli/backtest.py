@@ -137,6 +137,8 @@ def backtest(
             outcome = run_backtest_report(request, decision_model, progress=progress)
     except (AlphaloopError, ValueError) as error:
         fail(str(error))
+    for warning in outcome.warnings:
+        error_console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     if as_json:
         typer.echo(json.dumps(outcome.summary, indent=2))
         return

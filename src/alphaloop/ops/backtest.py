@@ -13,10 +13,11 @@ from alphaloop.backtest.nulls import average_exposure, buy_and_hold_at, shift_ba
 from alphaloop.backtest.report import write_report
 from alphaloop.backtest.result import BacktestResult
 from alphaloop.backtest.runner import BacktestConfig, BacktestRun, run_plans
-from alphaloop.backtest.summary import build_summary, run_meta
+from alphaloop.backtest.summary import build_summary, iso_time, run_meta
 from alphaloop.data import load_frame
 from alphaloop.decision.base import DecisionModel, VectorizedModel
 from alphaloop.decision.ml.provenance import check_out_of_sample, training_range_of
+from alphaloop.features.funding import funding_coverage
 from alphaloop.model.errors import ConfigurationError
 from alphaloop.model.frame import MarketFrame
 
@@ -62,6 +63,8 @@ class BacktestOutcome:
     random: list[BacktestResult]
     report: Path | None
     skipped_entries: dict[str, int] = field(default_factory=dict)
+    #: One line each: what makes these figures less trustworthy (funding gaps, in-sample...).
+    warnings: list[str] = field(default_factory=list)
 
 
 def default_report_dir(strategy: str, when: datetime | None = None) -> Path:
@@ -144,15 +147,45 @@ def run_backtest_report(
     summary["in_sample"] = in_sample
     summary["risk"] = dict(run.risk)
     summary["liquidation_shortfall"] = run.result.liquidation_shortfall
+    coverage, warnings = funding_warnings(frame) if request.config.funding else ({}, [])
+    summary["funding_uncovered_share"] = coverage
     summary["model"] = (
         trained.to_json()
         if trained is not None
         else {"version": model.info.label, "train_start": None, "train_end": None}
     )
+    if trained is not None and in_sample:
+        warnings.insert(
+            0,
+            f"IN-SAMPLE: model {trained.version} was trained on {iso_time(trained.start_ms)[:10]} → "
+            f"{iso_time(trained.end_ms)[:10]}, which overlaps this period",
+        )
+    summary["warnings"] = warnings
     if report_dir is not None:
         tick("report", 0, 1)
         write_report(
             report_dir, run.result, summary, buy_and_hold=hold, random_equity=[r.equity for r in randoms]
         )
         tick("report", 1, 1)
-    return BacktestOutcome(summary, run.result, hold, randoms, report_path, dict(run.stats.skip_reasons))
+    return BacktestOutcome(
+        summary, run.result, hold, randoms, report_path, dict(run.stats.skip_reasons), warnings
+    )
+
+
+def funding_warnings(frame: MarketFrame) -> tuple[dict[str, float], list[str]]:
+    """Per symbol, the share of the period without funding data (not charged in the backtest),
+    and a warning line for each symbol with a gap."""
+    start, end = int(frame.ts[0]), int(frame.ts[-1]) + frame.step_ms
+    shares: dict[str, float] = {}
+    lines = []
+    for symbol in frame.bars:
+        coverage = funding_coverage(frame.funding.get(symbol), start, end)
+        shares[symbol] = round(coverage.uncovered_share, 6)
+        if coverage.gaps:
+            longest = max(coverage.gaps, key=lambda gap: gap[1] - gap[0])
+            lines.append(
+                f"{symbol}: no funding data for {coverage.uncovered_share:.1%} of the period "
+                f"(longest gap {iso_time(longest[0])[:10]} → {iso_time(longest[1])[:10]}); "
+                "funding there is not charged"
+            )
+    return shares, lines
