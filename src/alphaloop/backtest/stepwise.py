@@ -11,8 +11,6 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-import numpy as np
-
 from alphaloop.backtest.driver import Ledger
 from alphaloop.backtest.runner import (
     BacktestConfig,
@@ -23,16 +21,15 @@ from alphaloop.backtest.runner import (
     without_funding,
 )
 from alphaloop.decision.base import DecisionModel, SymbolPlan
+from alphaloop.features.funding import funding_at
 from alphaloop.model.decision import Action
 from alphaloop.model.frame import FundingSeries, MarketFrame
 from alphaloop.model.snapshot import AccountView, PositionView, Snapshot, SymbolView
 
 
 def _funding_rate(series: FundingSeries | None, now_ms: int) -> float | None:
-    if series is None or not len(series.ts):
-        return None
-    k = int(np.searchsorted(series.ts, now_ms, side="right")) - 1
-    return float(series.rate[k]) if k >= 0 else None
+    # As the features see it: unknown once older than three settlements (a gap in the data).
+    return funding_at(series, now_ms) if series is not None else None
 
 
 def build_snapshot(
@@ -44,7 +41,12 @@ def build_snapshot(
     for symbol in symbols:
         window = frame.window(symbol, b, lookback)
         if len(window):
-            views[symbol] = SymbolView(symbol, window, _funding_rate(frame.funding.get(symbol), now))
+            series = frame.funding.get(symbol)
+            history = None
+            if series is not None and len(series.ts):
+                known = series.ts <= now
+                history = FundingSeries(series.ts[known], series.rate[known])
+            views[symbol] = SymbolView(symbol, window, _funding_rate(series, now), funding_history=history)
     positions = {}
     for i in ledger.open_symbols:
         mark = ledger.last[i]
