@@ -67,7 +67,8 @@ class Ledger(Protocol):
 
     def equity(self) -> float: ...
     def available(self) -> float: ...
-    def taker_price(self, i: int, side: int, last: float) -> float: ...
+    def taker_price(self, i: int, side: int, last: float, size: float = ...) -> float: ...
+    def set_volume(self, i: int, volume: float) -> None: ...
     def set_mark(self, i: int, price: float) -> None: ...
     def price_point(self, i: int, price: float, now_ms: int, gap: bool = False) -> None: ...
     def settle_funding(self, i: int, rate: float, now_ms: int) -> float: ...
@@ -103,11 +104,23 @@ class DriverStats:
 class _Series:
     """One symbol's arrays plus what the search needs, computed once."""
 
-    __slots__ = ("close", "ffill_close", "global_high", "global_low", "high", "low", "open", "valid")
+    __slots__ = (
+        "close",
+        "ffill_close",
+        "global_high",
+        "global_low",
+        "high",
+        "low",
+        "open",
+        "previous_volume",
+        "valid",
+    )
 
     def __init__(self, frame: MarketFrame, symbol: str) -> None:
         bars = frame.bars[symbol]
         self.open, self.high, self.low, self.close = bars.open, bars.high, bars.low, bars.close
+        #: The volume of the bar before each bar: the depth a fill in that bar meets.
+        self.previous_volume = np.concatenate(([np.nan], bars.volume[:-1])).tolist()
         valid = ~np.isnan(bars.close)
         self.valid = valid
         if valid.all():
@@ -323,6 +336,7 @@ class BacktestDriver:
             self._observe_until(b)
         live = [i for i, s in enumerate(self.series) if s.valid[b]]
         for i in live:
+            ledger.set_volume(i, self.series[i].previous_volume[b])
             ledger.price_point(i, float(self.series[i].open[b]), ts, gap=True)
         for i, rate in funding:
             if ledger.direction[i] and ledger.last[i] == ledger.last[i]:
@@ -351,6 +365,8 @@ class BacktestDriver:
         self.stats.event_bars += 1
         if self.gate is not None:
             self._observe_until(b)
+        for i in {*ledger.open_symbols, *orders}:
+            ledger.set_volume(i, series[i].previous_volume[b])
         liquidation = self._liquidation_possible(b)
         exact = [i for i in ledger.open_symbols if liquidation or self._hit_bar[i] == b]
         for i in exact:
@@ -535,7 +551,7 @@ class BacktestDriver:
         if ledger.last[i] != ledger.last[i]:
             self.stats.skip("no price")
             return
-        price = ledger.taker_price(i, direction, ledger.last[i])
+        price = ledger.taker_price(i, direction, ledger.last[i], size)
         # The venue refuses a preset stop or target on the wrong side of the fill (a gap jumped it).
         if stop == stop and (stop >= price if direction > 0 else stop <= price):
             self.stats.skip("stop beyond fill price")
@@ -578,6 +594,8 @@ class BacktestDriver:
         if size <= 0:
             self.stats.skip("size below minimum or no margin")
             return
+        # Sized at the touch; filled through the book's depth (no-op without a depth model).
+        price = ledger.taker_price(i, direction, ledger.last[i], size)
         ledger.open(i, direction, size, price, ts, stop, target)
         self._hit_bar[i] = self._find_hit(i, b) if (stop == stop or target == target) else self.n
 

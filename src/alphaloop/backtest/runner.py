@@ -17,7 +17,7 @@ from alphaloop.model.errors import ConfigurationError
 from alphaloop.model.frame import FundingSeries, MarketFrame
 from alphaloop.model.instruments import COMPETITION_MAX_LEVERAGE, Instrument
 from alphaloop.risk import RiskLimits
-from alphaloop.venues.sim.core import ExchangeConfig
+from alphaloop.venues.sim.core import DepthModel, ExchangeConfig
 from alphaloop.venues.sim.server.contracts import default_instruments
 
 
@@ -38,6 +38,10 @@ class BacktestConfig:
     #: Plan and gate orders like the trader (risk/ limits, kill switches); off only for research
     #: and the reference accounting mode (labelled NO RISK GATE).
     risk_gate: bool = True
+    #: Market orders walk a book whose depth is `depth_share` of the last bar's volume within 1%
+    #: of the touch (the simulator's `DepthModel`); None: unlimited depth at the touch (the
+    #: reference accounting mode).
+    depth_share: float | None = 0.05
     #: The trader's limits the gate applies (`risk` in the run configuration).
     limits: RiskLimits = field(default_factory=RiskLimits)
 
@@ -78,6 +82,7 @@ def exchange_config(config: BacktestConfig) -> ExchangeConfig:
         spread_ticks=0,
         default_leverage=config.leverage,
         enforce_price_band=False,
+        depth=None if config.depth_share is None else DepthModel(share=Decimal(repr(config.depth_share))),
     )
 
 
@@ -117,6 +122,8 @@ def build_ledger(frame: MarketFrame, config: BacktestConfig) -> Ledger:
             liquidation_fee_rate=float(core_config.liquidation_fee_rate),
             slippage=config.slippage,
             tpsl_delay_ms=core_config.tpsl_registration_delay_ms,
+            depth_share=config.depth_share,
+            depth_band=float(core_config.depth.band) if core_config.depth is not None else 0.01,
         ),
     )
 
@@ -175,6 +182,7 @@ def run_params(config: BacktestConfig) -> dict[str, object]:
         "funding": config.funding,
         "exact": config.exact,
         "risk_gate": config.risk_gate,
+        "depth_share": config.depth_share,
     }
 
 

@@ -52,6 +52,7 @@ class CoreLedger:
         self.stop = [math.nan] * n
         self.target = [math.nan] * n
         self.last = [math.nan] * n
+        self.volume = [math.nan] * n
         self.position_funding = [0.0] * n
         self.fills = FillLog()
         self.wallet_events: list[tuple[int, float]] = []
@@ -69,8 +70,17 @@ class CoreLedger:
     def available(self) -> float:
         return float(self.exchange.account(ACCOUNT).available)
 
-    def taker_price(self, i: int, side: int, last: float) -> float:
-        return self.specs[i].taker_price(side, last, self.slippage)
+    def taker_price(self, i: int, side: int, last: float, size: float = 0.0) -> float:
+        depth = self.exchange.config.depth
+        impact = 0.0
+        if depth is not None and size > 0 and self.volume[i] > 0:
+            impact = float(depth.impact(_dec(size), _dec(self.volume[i])))
+        return self.specs[i].taker_price(side, last, self.slippage + impact)
+
+    def set_volume(self, i: int, volume: float) -> None:
+        self.volume[i] = volume
+        if volume == volume and self.last[i] == self.last[i]:
+            self.exchange.set_bar_volume(self.names[i], _dec(volume))
 
     # ---------------------------------------------------------------- market
     def set_mark(self, i: int, price: float) -> None:

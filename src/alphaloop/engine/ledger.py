@@ -86,6 +86,10 @@ class LedgerConfig:
     liquidation_fee_rate: float = 0.01
     slippage: float = 0.0
     tpsl_delay_ms: int = 1500
+    #: The simulator's `DepthModel` (share of the last bar's volume within `depth_band` of the
+    #: touch): market fills pay size / (2 * depth) beyond it. None: unlimited depth.
+    depth_share: float | None = None
+    depth_band: float = 0.01
 
 
 class FillLog:
@@ -160,6 +164,8 @@ class PerpLedger:
         self.wallet = balance
         self.leverage = list(leverage)
         self.last = [NAN] * n
+        #: The last completed bar's volume per symbol (base units), for the depth model.
+        self.volume = [NAN] * n
         self.direction = [0] * n
         self.size = [0.0] * n
         self.open_value = [0.0] * n
@@ -192,8 +198,18 @@ class PerpLedger:
     def available(self) -> float:
         return max(0.0, self.equity() - self.used_margin())
 
-    def taker_price(self, i: int, side: int, last: float) -> float:
-        return self.specs[i].taker_price(side, last, self.config.slippage)
+    def taker_price(self, i: int, side: int, last: float, size: float = 0.0) -> float:
+        return self.specs[i].taker_price(side, last, self.config.slippage + self.impact(i, size))
+
+    def impact(self, i: int, size: float) -> float:
+        """The depth model's average adverse fraction for a market order of `size` on symbol i."""
+        share, volume = self.config.depth_share, self.volume[i]
+        if share is None or size <= 0 or not volume > 0:
+            return 0.0
+        return size / (2 * (share * volume / self.config.depth_band))
+
+    def set_volume(self, i: int, volume: float) -> None:
+        self.volume[i] = volume
 
     # ----------------------------------------------------------------- market
     def set_mark(self, i: int, price: float) -> None:
@@ -231,13 +247,13 @@ class PerpLedger:
                     self.last[i] = level
                     self._check_liquidation(now_ms)
                     if self.direction[i]:
-                        self._close(i, self.taker_price(i, -d, level), now_ms, reason)
+                        self._close(i, self.taker_price(i, -d, level, self.size[i]), now_ms, reason)
                     self.last[i] = price
                     self._check_liquidation(now_ms)
                     return
                 self._check_liquidation(now_ms)
                 if self.direction[i]:
-                    self._close(i, self.taker_price(i, -d, price), now_ms, reason)
+                    self._close(i, self.taker_price(i, -d, price, self.size[i]), now_ms, reason)
                 return
         if self.open_symbols:
             self._check_liquidation(now_ms)
@@ -296,7 +312,7 @@ class PerpLedger:
     def close(self, i: int, now_ms: int, reason: str = CLOSE) -> None:
         d = self.direction[i]
         if d:
-            self._close(i, self.taker_price(i, -d, self.last[i]), now_ms, reason)
+            self._close(i, self.taker_price(i, -d, self.last[i], self.size[i]), now_ms, reason)
 
     def _close(self, i: int, price: float, now_ms: int, reason: str, fee_rate: float | None = None) -> None:
         d = self.direction[i]

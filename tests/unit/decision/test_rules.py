@@ -21,7 +21,8 @@ REFERENCE = BacktestConfig(
     leverage=20,
     sizing=SizingPolicy(mode="units", units=1.0),
     funding=False,
-    risk_gate=False,  # the reference accounting mode
+    risk_gate=False,  # the reference accounting mode: every order, unlimited depth
+    depth_share=None,
 )
 
 

@@ -56,7 +56,7 @@ def test_the_backtest_fills_a_gapped_stop_at_the_bar_open() -> None:
     plan = SymbolPlan.empty(n)
     plan.entry[0] = 1
     plan.stop_loss[0] = 95_000.0
-    config = BacktestConfig(sizing=SizingPolicy(mode="units", units=0.01), risk_gate=False)
+    config = BacktestConfig(sizing=SizingPolicy(mode="units", units=0.01), risk_gate=False, depth_share=None)
     trade = run_plans(frame, {BTC: plan}, config, strategy="t").result.trades[0]
     assert trade.exit_reason.value == "stop_loss"
     assert trade.exit_price == 90_000.0

@@ -144,10 +144,20 @@ class Exchange:
         quote_volume = (
             candle.quote_volume if candle.quote_volume is not None else candle.volume * candle.close
         )
-        self._core.markets[symbol].record(
-            StatPoint(now, candle.open, candle.high, candle.low, candle.volume, quote_volume)
-        )
+        market = self._core.markets[symbol]
+        market.record(StatPoint(now, candle.open, candle.high, candle.low, candle.volume, quote_volume))
+        # Orders after this candle meet the depth its volume implies.
+        market.bar_volume = candle.volume
         return self._core.journal
+
+    def set_bar_volume(self, symbol: str, volume: Decimal | None) -> None:
+        """The last completed bar's volume, for the depth model (feeds that apply prices one by
+        one, such as the backtest's exact ledger, set it per bar)."""
+        self._core.known_instrument(symbol)
+        market = self._core.markets.get(symbol)
+        if market is None:
+            raise SimRejection(RejectReason.NO_PRICE, f"no price for {symbol} yet", param="symbol")
+        market.bar_volume = volume
 
     def settle_funding(self, symbol: str, rate: Decimal, *, now_ms: int) -> list[Bill]:
         """Settle funding at the current mark: longs pay size*mark*rate when rate > 0, shorts receive.
