@@ -23,22 +23,19 @@ import math
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
-from itertools import starmap
 from typing import Protocol
 
 import numpy as np
 
-from alphaloop.backtest.gate import BacktestGate, position_of
-from alphaloop.backtest.result import BacktestResult, ExitReason, FillRecord, TradeRecord
+from alphaloop.backtest.driver_output import build_result
+from alphaloop.backtest.gate import BacktestGate
+from alphaloop.backtest.gated import execute_gated
+from alphaloop.backtest.result import BacktestResult
 from alphaloop.decision.base import SymbolPlan
 from alphaloop.engine.ledger import FillLog, SymbolSpec
-from alphaloop.engine.planning import plan_orders
 from alphaloop.engine.sizing import SizingPolicy
-from alphaloop.model import Instrument, OrderIntent, Position
-from alphaloop.model.decision import Action, Decision, ModelInfo, SymbolDecision
+from alphaloop.model import Instrument
 from alphaloop.model.frame import MarketFrame
-from alphaloop.model.snapshot import AccountView, FloatArray
 
 _NAN = math.nan
 #: Bars searched at once for a stop/target hit before widening the window (most trades are short).
@@ -427,7 +424,7 @@ class BacktestDriver:
 
     def _execute(self, d: int, b: int, ts: int, symbols: Sequence[int], exact: Sequence[int] = ()) -> None:
         if self.gate is not None:
-            self._execute_gated(self.gate, d, b, ts, symbols, exact)
+            execute_gated(self, self.gate, d, b, ts, symbols, exact)
             return
         ledger = self.ledger
         entries: list[tuple[int, int]] = []
@@ -450,100 +447,7 @@ class BacktestDriver:
         for i, entry in entries:
             self._open(i, entry, d, b, ts)
 
-    def _execute_gated(
-        self, gate: BacktestGate, d: int, b: int, ts: int, symbols: Sequence[int], exact: Sequence[int]
-    ) -> None:
-        """The trader's cycle at the close of bar d: one decision, `plan_orders` on the account
-        as it stands, then each order (exits first) through the gate and, if allowed, filled at
-        bar b's open. A reversal closes now and leaves the new entry to a later signal."""
-        ledger = self.ledger
-        # The trader sizes from the account it reads at the close of bar d.
-        equity = ledger.wallet
-        for i in ledger.open_symbols:
-            close = float(self.series[i].ffill_close[d])
-            mark = close if close == close else ledger.last[i]
-            equity += ledger.direction[i] * (ledger.size[i] * mark - ledger.open_value[i])
-        used = sum(ledger.open_value[i] / ledger.leverage[i] for i in ledger.open_symbols)
-        available = max(0.0, equity - used)
-        for i in ledger.open_symbols:
-            if i not in exact:
-                self._mark_at_open(i, b)
-        wishes: list[SymbolDecision] = []
-        prices: dict[str, Decimal] = {}
-        for i in symbols:
-            plan = self.plans[i]
-            symbol = self.symbols[i]
-            entry = int(plan.entry[d])
-            close = float(self.series[i].ffill_close[d])
-            if close == close and close > 0:
-                prices[symbol] = Decimal(repr(close))
-            if entry:
-                stop, target = float(plan.stop_loss[d]), float(plan.take_profit[d])
-                action = Action.OPEN_LONG if entry > 0 else Action.OPEN_SHORT
-                wishes.append(
-                    SymbolDecision(
-                        symbol,
-                        action,
-                        stop_loss=stop if stop == stop else None,
-                        take_profit=target if target == target else None,
-                    )
-                )
-            elif plan.exit[d] and ledger.direction[i]:
-                wishes.append(SymbolDecision(symbol, Action.CLOSE))
-        if not wishes:
-            return
-        orders, skipped = plan_orders(
-            Decision(ts, tuple(wishes), _BACKTEST_MODEL),
-            positions={p.symbol: p for p in self._positions()},
-            instruments=self.instruments,
-            prices=prices,
-            account=AccountView(equity, ledger.wallet, available, max(equity - available, 0.0)),
-            sizing=self.options.sizing,
-            leverage=ledger.leverage[0] if ledger.leverage else 1,
-            fallback_stop_fraction=self.options.fallback_stop_fraction,
-        )
-        for skip in skipped:
-            if skip.reason.startswith("size"):
-                self.stats.skip("size below minimum or no margin")
-            elif skip.reason.startswith("reversal"):
-                self.stats.skip("reversal: closed, entry left to a later signal")
-            elif not skip.reason.startswith("already positioned"):
-                self.stats.skip(skip.reason)
-        for order in orders:
-            i = self.symbols.index(order.symbol)
-            denial = gate.check(
-                symbol=order.symbol,
-                intent=order.intent,
-                amount=order.amount,
-                price=order.price,
-                leverage=order.leverage,
-                stop_loss=order.stop_loss,
-                take_profit=order.take_profit,
-                now_ms=ts,
-                equity=ledger.equity(),
-                available=ledger.available(),
-                positions=self._positions(),
-            )
-            if denial is not None:
-                continue
-            if order.purpose == "exit":
-                ledger.close(i, ts)
-                continue
-            direction = 1 if order.intent is OrderIntent.OPEN_LONG else -1
-            stop = float(order.stop_loss) if order.stop_loss is not None else _NAN
-            target = float(order.take_profit) if order.take_profit is not None else _NAN
-            self._fill_entry(i, direction, float(order.amount), b, ts, stop, target)
-
-    def _positions(self) -> list[Position]:
-        ledger = self.ledger
-        return [
-            position_of(
-                self.symbols[i], ledger.direction[i], ledger.size[i], ledger.open_value[i], ledger.leverage[i]
-            )
-            for i in ledger.open_symbols
-        ]
-
-    def _fill_entry(
+    def fill_entry(
         self, i: int, direction: int, size: float, b: int, ts: int, stop: float, target: float
     ) -> None:
         """A planned, approved entry filled at the bar's open (taker price)."""
@@ -688,172 +592,7 @@ class BacktestDriver:
         return end
 
     # ---------------------------------------------------------------- output
-    def _equity_curve(self, cols: _FillColumns) -> tuple[FloatArray, FloatArray]:
-        """Equity and gross exposure at every bar close, rebuilt from the fills and wallet events
-        (positions only change at fills, the wallet only at fills, funding and liquidations)."""
-        n = self.n
-        ledger = self.ledger
-        grid = self.frame.ts
-        fill_bar = np.searchsorted(grid, cols.timestamp, side="right") - 1
-        wallet = np.bincount(fill_bar, weights=cols.realized_pnl - cols.fee, minlength=n)[:n]
-        if ledger.wallet_events:
-            events = np.array(ledger.wallet_events, dtype=np.float64).reshape(-1, 2)
-            ev_bar = np.searchsorted(grid, events[:, 0].astype(np.int64), side="right") - 1
-            wallet = wallet + np.bincount(ev_bar, weights=events[:, 1], minlength=n)[:n]
-        equity = (np.cumsum(wallet) + self.options.initial_equity).astype(np.float64)
-        exposure = np.zeros(n)
-        bars = np.arange(n)
-        for i, s in enumerate(self.series):
-            mine = cols.symbol == i
-            if not mine.any():
-                continue
-            state = np.searchsorted(fill_bar[mine], bars, side="right") - 1
-            started = state >= 0
-            state = np.maximum(state, 0)
-            size = np.where(started, cols.signed_size_after[mine][state], 0.0)
-            value = np.where(started, cols.signed_value_after[mine][state], 0.0)
-            close = np.nan_to_num(s.ffill_close, nan=0.0)
-            equity += size * close - value
-            exposure += np.abs(size) * close
-        return equity, exposure
-
     def _result(self) -> BacktestResult:
-        ledger = self.ledger
         if self.gate is not None:
             self._observe_until(self.n)
-        cols = _FillColumns(ledger.fills)
-        equity, exposure = self._equity_curve(cols)
-        return BacktestResult(
-            strategy=self.strategy,
-            timeframe=self.frame.timeframe,
-            symbols=tuple(self.symbols),
-            initial_equity=self.options.initial_equity,
-            ts=self.frame.ts,
-            equity=equity,
-            gross_exposure=exposure,
-            trades=tuple(self._trades(cols)),
-            fills=tuple(self._fills(cols)),
-            fees_paid=ledger.fees_paid,
-            funding_paid=ledger.funding_paid,
-            liquidations=ledger.liquidations,
-            liquidation_shortfall=sum(amount for _, amount in ledger.shortfalls),
-            closes={s: self.series[i].close for i, s in enumerate(self.symbols)},
-        )
-
-    def _fills(self, cols: _FillColumns) -> list[FillRecord]:
-        log = self.ledger.fills
-        symbols = [self.symbols[i] for i in log.symbol]
-        return list(
-            map(
-                FillRecord._make,
-                zip(
-                    log.timestamp,
-                    symbols,
-                    log.side,
-                    log.size,
-                    log.price,
-                    log.fee,
-                    log.realized_pnl,
-                    log.reason,
-                    strict=True,
-                ),
-            )
-        )
-
-    def _trades(self, cols: _FillColumns) -> list[TradeRecord]:
-        """Pair each opening fill with the next fill of its symbol (the engine never adds to a
-        position, so that fill closes it); the unpaired last one is the open trade."""
-        log = self.ledger.fills
-        count = len(log)
-        if not count:
-            return []
-        order = np.lexsort((np.arange(count), cols.symbol))
-        sym = cols.symbol[order]
-        is_open = cols.is_open[order]
-        has_next = np.concatenate((sym[1:] == sym[:-1], [False]))
-        paired = is_open & has_next
-        opens = order[paired]
-        closes = order[np.flatnonzero(paired) + 1]
-        reasons = [_EXIT_REASON.get(log.reason[k], ExitReason.SIGNAL) for k in closes.tolist()]
-        names = [self.symbols[i] for i in cols.symbol[opens].tolist()]
-        rows = zip(
-            names,
-            cols.side[opens].tolist(),
-            cols.size[opens].tolist(),
-            cols.timestamp[opens].tolist(),
-            cols.price[opens].tolist(),
-            cols.timestamp[closes].tolist(),
-            cols.price[closes].tolist(),
-            cols.realized_pnl[closes].tolist(),
-            (cols.fee[opens] + cols.fee[closes]).tolist(),
-            cols.funding[closes].tolist(),
-            reasons,
-            strict=True,
-        )
-        trades = list(starmap(TradeRecord, rows))
-        last_ts = int(self.frame.ts[-1]) + self.step
-        for k in order[is_open & ~has_next].tolist():
-            i = log.symbol[k]
-            close = float(self.series[i].ffill_close[-1])
-            side, size, price = log.side[k], log.size[k], log.price[k]
-            trades.append(
-                TradeRecord(
-                    self.symbols[i],
-                    side,
-                    size,
-                    log.timestamp[k],
-                    price,
-                    last_ts,
-                    close,
-                    side * (close - price) * size,
-                    log.fee[k],
-                    self.ledger.position_funding[i],
-                    ExitReason.END,
-                )
-            )
-        trades.sort(key=lambda t: (t.entry_ts, self.symbols.index(t.symbol)))
-        return _with_shortfalls(trades, self.ledger.shortfalls)
-
-
-_BACKTEST_MODEL = ModelInfo(name="backtest", version="1")
-
-
-def _with_shortfalls(trades: list[TradeRecord], shortfalls: Sequence[tuple[int, float]]) -> list[TradeRecord]:
-    """Each liquidation's shortfall (the loss beyond the collateral the venue absorbed), shared
-    among the trades it closed in proportion to their losses."""
-    if not shortfalls:
-        return trades
-    for at_ms, amount in shortfalls:
-        closed = [
-            k for k, t in enumerate(trades) if t.exit_reason is ExitReason.LIQUIDATION and t.exit_ts == at_ms
-        ]
-        losses = [max(-trades[k].net_pnl, 0.0) for k in closed]
-        total = sum(losses)
-        for k, loss in zip(closed, losses, strict=True):
-            share = amount * (loss / total if total > 0 else 1 / len(closed))
-            trades[k] = trades[k]._replace(shortfall=trades[k].shortfall + share)
-    return trades
-
-
-_EXIT_REASON = {
-    "stop_loss": ExitReason.STOP_LOSS,
-    "take_profit": ExitReason.TAKE_PROFIT,
-    "liquidation": ExitReason.LIQUIDATION,
-}
-
-
-class _FillColumns:
-    """The fill log as numpy arrays (built once per result)."""
-
-    def __init__(self, log: FillLog) -> None:
-        self.timestamp = np.asarray(log.timestamp, dtype=np.int64)
-        self.symbol = np.asarray(log.symbol, dtype=np.int64)
-        self.side = np.asarray(log.side, dtype=np.int64)
-        self.size = np.asarray(log.size, dtype=np.float64)
-        self.price = np.asarray(log.price, dtype=np.float64)
-        self.fee = np.asarray(log.fee, dtype=np.float64)
-        self.realized_pnl = np.asarray(log.realized_pnl, dtype=np.float64)
-        self.funding = np.asarray(log.funding, dtype=np.float64)
-        self.signed_size_after = np.asarray(log.signed_size_after, dtype=np.float64)
-        self.signed_value_after = np.asarray(log.signed_value_after, dtype=np.float64)
-        self.is_open = np.fromiter((r == "open" for r in log.reason), dtype=bool, count=len(log))
+        return build_result(self)
