@@ -34,7 +34,7 @@ from alphaloop.backtest.result import BacktestResult
 from alphaloop.decision.base import SymbolPlan
 from alphaloop.engine.ledger import FillLog, SymbolSpec
 from alphaloop.engine.sizing import SizingPolicy
-from alphaloop.model import Instrument
+from alphaloop.model import Instrument, Position
 from alphaloop.model.frame import MarketFrame
 
 _NAN = math.nan
@@ -186,6 +186,8 @@ class BacktestDriver:
             raise ValueError("a gated backtest needs the instruments of the frame's symbols")
         self.gate = gate
         self.instruments = {i.symbol: i for i in instruments}
+        #: (fill count, positions) for the gate: positions change only at fills.
+        self.positions_cache: tuple[int, list[Position]] | None = None
         self._observed = 0
         self.frame = frame
         self.symbols = list(frame.bars)
@@ -417,8 +419,13 @@ class BacktestDriver:
         equity = np.full(b - start, ledger.wallet)
         for i in ledger.open_symbols:
             close = self.series[i].ffill_close[start:b]
-            mark = np.where(np.isnan(close), ledger.last[i], close)
-            equity += ledger.direction[i] * (ledger.size[i] * mark - ledger.open_value[i])
+            equity += ledger.direction[i] * (ledger.size[i] * close - ledger.open_value[i])
+        if np.isnan(equity).any():  # a symbol without a price yet: its mark stands
+            equity = np.full(b - start, ledger.wallet)
+            for i in ledger.open_symbols:
+                close = self.series[i].ffill_close[start:b]
+                mark = np.where(np.isnan(close), ledger.last[i], close)
+                equity += ledger.direction[i] * (ledger.size[i] * mark - ledger.open_value[i])
         self.gate.kill_switch.observe(self.frame.ts[start:b] + self.step, equity)
         self._observed = b
 

@@ -70,6 +70,9 @@ class KillSwitchTrack:
         """Fold readings in, in time order; stops changing once HALTED (only a human resumes)."""
         t = np.asarray(times_ms, dtype=np.int64)
         e = np.asarray(equity, dtype=np.float64)
+        if self._cannot_change(t, e):
+            self._fold(t, e)
+            return
         start = 0
         while start < len(t) and self.state is not TradingState.HALTED:
             if self.baseline is None:
@@ -94,6 +97,21 @@ class KillSwitchTrack:
         if change is not None:
             self.state, self.reason, self.since_ms = change.state, change.reason, now_ms
             self.changes.append(StateChange(now_ms, change.state, change.rule, change.reason))
+
+    def _cannot_change(self, t: np.ndarray, e: np.ndarray) -> bool:
+        """A cheap bound (most stretches): every drawdown in the readings is at most
+        (highest reference - lowest equity) / highest reference, below both limits; and a
+        daily REDUCING state does not reach a new UTC day."""
+        b = self.baseline
+        if b is None or self.state is TradingState.HALTED or not len(e):
+            return b is not None and len(e) == 0
+        low, high = float(e.min()), float(e.max())
+        if not (math.isfinite(low) and math.isfinite(high)) or low <= 0:
+            return False
+        if self.state is TradingState.REDUCING and int(t[-1]) // DAY_MS > self.since_ms // DAY_MS:
+            return False
+        reference = max(b.peak_equity, b.day_start_equity, high)
+        return (reference - low) / reference < min(self.limits.daily_drawdown, self.limits.total_drawdown)
 
     def _fold(self, t: np.ndarray, e: np.ndarray) -> None:
         """Readings that change no state: only the baseline moves (peak, day's first equity)."""

@@ -113,10 +113,18 @@ def execute_gated(
 
 
 def ledger_positions(driver: BacktestDriver) -> list[Position]:
+    """The ledger's positions as the gate reads them; rebuilt only after a fill (they change
+    at fills only), since Decimal positions cost more than everything else in a gated bar."""
     ledger = driver.ledger
-    return [
+    key = len(ledger.fills)
+    cached = driver.positions_cache
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    positions = [
         position_of(
             driver.symbols[i], ledger.direction[i], ledger.size[i], ledger.open_value[i], ledger.leverage[i]
         )
         for i in ledger.open_symbols
     ]
+    driver.positions_cache = (key, positions)
+    return positions
