@@ -1,4 +1,5 @@
-"""The two baselines every report shows beside the strategy.
+"""The first two baselines (kept for callers of `random_plans`); reports now use the stronger
+nulls of `backtest.nulls` (exposure-matched buy and hold, the whole-plan circular shift, trend).
 
 * Buy and hold: equal notional long in every symbol from its first bar, 1x, held to the end
   (fees and funding paid like any position: these are perpetuals, not spot).

@@ -2,7 +2,10 @@
 buy-and-hold and beside the random-entry baseline, so an edge is visible or its absence is.
 
 Shape: the strategy's metric keys (`SUMMARY_KEYS`) at top level, then
-`baselines = {"buy_and_hold": {same keys}, "random": {key: {"mean", "std"}}}` and `meta`.
+`baselines = {"buy_and_hold": {same keys} (1x), "buy_and_hold_matched": {same keys,
+"target_exposure"}, "trend": {same keys}, "random": {key: {"mean", "std"}, "percentile",
+"p_value", "method"}}` and `meta`; `alphaloop backtest` adds `model`, `in_sample`, `risk`,
+`liquidation_shortfall`, `funding_uncovered_share`, `sharpe_significance` and `warnings`.
 """
 
 from __future__ import annotations
