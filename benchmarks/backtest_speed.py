@@ -41,6 +41,7 @@ from alphaloop.engine.sizing import SizingPolicy
 from alphaloop.features import sma
 from alphaloop.model.frame import MarketFrame
 from alphaloop.model.instruments import COMPETITION_SYMBOLS, Instrument
+from alphaloop.risk import RiskLimits
 from alphaloop.venues.sim.server.contracts import default_instruments
 
 DATA = Path(os.environ.get("ALPHALOOP_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -78,13 +79,26 @@ def reference_contracts() -> dict[str, Instrument]:
     return {s: replace(i, size_step=unit, min_size=unit) for s, i in default_instruments().items()}
 
 
-def alphaloop_config(funding: bool) -> BacktestConfig:
+#: Limits loose enough for the reference's 1-unit, 20x, always-in-the-market trading: the gate
+#: still plans through `plan_orders` and checks every order (the cost measured), it denies little.
+BENCH_LIMITS = RiskLimits(
+    max_leverage=20, min_entry_interval_s=0, max_orders_per_hour=10_000, max_open_positions=8,
+    max_symbol_notional=100, max_total_notional=100, max_margin_use=1, max_risk_per_trade=1,
+)  # fmt: skip
+
+
+def alphaloop_config(funding: bool, gate: bool = False) -> BacktestConfig:
+    """The reference accounting (no funding, no gate), or full perp accounting with the trader's
+    planning and risk gate (which plans a stop and closes before reversing, so its trades differ)."""
     return BacktestConfig(
         initial_equity=CASH,
         leverage=20,
         sizing=SizingPolicy(mode="units", units=1.0),
         funding=funding,
         contracts=reference_contracts(),
+        risk_gate=gate,
+        limits=BENCH_LIMITS,
+        depth_share=0.05 if gate else None,  # full accounting walks the book; the reference does not
     )
 
 
@@ -207,7 +221,7 @@ def cold_start(symbol: str, timeframe: str) -> float:
         f" store_dir=Path({str(NO_STORE)!r}));"
         "t1=time.perf_counter();"
         "run_backtest(f, SmaCross(), BacktestConfig(initial_equity=1e6, leverage=20,"
-        " sizing=SizingPolicy(mode='units')));"
+        " sizing=SizingPolicy(mode='units'), risk_gate=False, depth_share=None));"
         "t2=time.perf_counter(); print(t1-t, t2-t1)"
     )
     out = subprocess.run(
@@ -236,12 +250,16 @@ def main() -> None:
         t_ref, run_ref = timed(
             lambda f=frame: run_backtest(f, SmaCross(), alphaloop_config(False)), args.repeat
         )
-        t_perp, _ = timed(lambda f=frame: run_backtest(f, SmaCross(), alphaloop_config(True)), args.repeat)
+        t_perp, run_perp = timed(
+            lambda f=frame: run_backtest(f, SmaCross(), alphaloop_config(True, gate=True)), args.repeat
+        )
         result = run_ref.result  # type: ignore[attr-defined]
         closed = sum(not t.is_open for t in result.trades)
         print(f"\n== {spec}: {bars:,} bars, {len(symbols)} symbol(s)")
         print(f"alphaloop: {closed} closed + {len(result.trades) - closed} open trades, final equity "
               f"{result.final_equity:,.2f} (reference accounting: no funding)")  # fmt: skip
+        print(f"alphaloop+perp+gate: {len(run_perp.result.trades)} trades, "  # type: ignore[attr-defined]
+              f"risk {run_perp.risk}")  # type: ignore[attr-defined]  # fmt: skip
         row = {"series": spec, "bars": bars, "alphaloop": bars / t_ref, "alphaloop_perp": bars / t_perp}
         if not args.no_others:
             t_vbt, portfolio = timed(lambda f=frame, s=symbols: vectorbt_run(f, s), args.repeat)
@@ -262,18 +280,19 @@ def main() -> None:
             print(f"trade lists equal: backtesting.py {equal_bt}, vectorbt {equal_vbt}")
         rows.append(row)
     print("\nbars/second (median; data loading excluded)")
-    columns = [("series", "<12"), ("bars", ">10"), ("alphaloop", ">14"), ("alphaloop+perp", ">16")]
+    columns = [("series", "<12"), ("bars", ">10"), ("alphaloop", ">14"), ("alphaloop+perp+gate", ">21")]
     columns += [("backtesting.py", ">16"), ("vectorbt", ">12")]
     header = "".join(f"{name:{fmt}}" for name, fmt in columns)
     print(header)
     for r in rows:
         print(
-            f"{r['series']:<12}{r['bars']:>10,}{r['alphaloop']:>14,.0f}{r['alphaloop_perp']:>16,.0f}"
+            f"{r['series']:<12}{r['bars']:>10,}{r['alphaloop']:>14,.0f}{r['alphaloop_perp']:>21,.0f}"
             f"{r.get('backtesting.py', float('nan')):>16,.0f}{r.get('vectorbt', float('nan')):>12,.0f}"
         )
         if "vectorbt" in r:
             print(
-                f"{'':<12}alphaloop+perp / backtesting.py = {r['alphaloop_perp'] / r['backtesting.py']:.1f}x "
+                f"{'':<12}alphaloop+perp+gate / backtesting.py = "
+                f"{r['alphaloop_perp'] / r['backtesting.py']:.1f}x "
                 f"(target >= 10x); / vectorbt = {r['alphaloop_perp'] / r['vectorbt']:.2f}x (target >= 0.5x)"
             )
     seconds = cold_start("BTC/USDT:USDT", "5m")

@@ -1,4 +1,5 @@
-"""The two baselines every report shows beside the strategy.
+"""The first two baselines (kept for callers of `random_plans`); reports now use the stronger
+nulls of `backtest.nulls` (exposure-matched buy and hold, the whole-plan circular shift, trend).
 
 * Buy and hold: equal notional long in every symbol from its first bar, 1x, held to the end
   (fees and funding paid like any position: these are perpetuals, not spot).
@@ -25,7 +26,7 @@ from alphaloop.model.frame import MarketFrame
 
 
 def buy_and_hold(frame: MarketFrame, config: BacktestConfig) -> BacktestResult:
-    hold_config = replace(config, leverage=1, sizing=SizingPolicy(mode="slot"))
+    hold_config = replace(config, leverage=1, sizing=SizingPolicy(mode="slot"), risk_gate=False)
     return run_plans(frame, BuyAndHold().plan(frame), hold_config, strategy="buy_and_hold").result
 
 

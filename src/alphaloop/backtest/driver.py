@@ -27,12 +27,15 @@ from typing import Protocol
 
 import numpy as np
 
-from alphaloop.backtest.result import BacktestResult, ExitReason, FillRecord, TradeRecord
+from alphaloop.backtest.driver_output import build_result
+from alphaloop.backtest.gate import BacktestGate
+from alphaloop.backtest.gated import execute_gated
+from alphaloop.backtest.result import BacktestResult
 from alphaloop.decision.base import SymbolPlan
 from alphaloop.engine.ledger import FillLog, SymbolSpec
 from alphaloop.engine.sizing import SizingPolicy
+from alphaloop.model import Instrument, Position
 from alphaloop.model.frame import MarketFrame
-from alphaloop.model.snapshot import FloatArray
 
 _NAN = math.nan
 #: Bars searched at once for a stop/target hit before widening the window (most trades are short).
@@ -52,6 +55,7 @@ class Ledger(Protocol):
     position_funding: list[float]
     fills: FillLog
     wallet_events: list[tuple[int, float]]
+    shortfalls: list[tuple[int, float]]
     open_symbols: list[int]
     liquidations: int
     fees_paid: float
@@ -60,9 +64,10 @@ class Ledger(Protocol):
 
     def equity(self) -> float: ...
     def available(self) -> float: ...
-    def taker_price(self, i: int, side: int, last: float) -> float: ...
+    def taker_price(self, i: int, side: int, last: float, size: float = ...) -> float: ...
+    def set_volume(self, i: int, volume: float) -> None: ...
     def set_mark(self, i: int, price: float) -> None: ...
-    def price_point(self, i: int, price: float, now_ms: int) -> None: ...
+    def price_point(self, i: int, price: float, now_ms: int, gap: bool = False) -> None: ...
     def settle_funding(self, i: int, rate: float, now_ms: int) -> float: ...
     def settle_funding_batch(self, i: int, times: list[int], paid: list[float]) -> None: ...
     def open(
@@ -77,6 +82,8 @@ class DriverOptions:
     sizing: SizingPolicy = field(default_factory=SizingPolicy)
     maintenance_margin_rate: float = 0.005
     skip_idle_bars: bool = True
+    #: The trader's stop when a model gives none (`TraderConfig.fallback_stop_fraction`).
+    fallback_stop_fraction: float = 0.03
 
 
 @dataclass(slots=True)
@@ -94,11 +101,23 @@ class DriverStats:
 class _Series:
     """One symbol's arrays plus what the search needs, computed once."""
 
-    __slots__ = ("close", "ffill_close", "global_high", "global_low", "high", "low", "open", "valid")
+    __slots__ = (
+        "close",
+        "ffill_close",
+        "global_high",
+        "global_low",
+        "high",
+        "low",
+        "open",
+        "previous_volume",
+        "valid",
+    )
 
     def __init__(self, frame: MarketFrame, symbol: str) -> None:
         bars = frame.bars[symbol]
         self.open, self.high, self.low, self.close = bars.open, bars.high, bars.low, bars.close
+        #: The volume of the bar before each bar: the depth a fill in that bar meets.
+        self.previous_volume = np.concatenate(([np.nan], bars.volume[:-1])).tolist()
         valid = ~np.isnan(bars.close)
         self.valid = valid
         if valid.all():
@@ -157,7 +176,19 @@ class BacktestDriver:
         options: DriverOptions,
         *,
         strategy: str = "",
+        gate: BacktestGate | None = None,
+        instruments: Sequence[Instrument] = (),
     ) -> None:
+        """With a `gate`, orders are planned by the trader's `plan_orders` (needs `instruments`)
+        and each goes through the trader's risk gate; without one, the plans are executed as
+        given (the reference accounting mode)."""
+        if gate is not None and len(instruments) != len(frame.bars):
+            raise ValueError("a gated backtest needs the instruments of the frame's symbols")
+        self.gate = gate
+        self.instruments = {i.symbol: i for i in instruments}
+        #: (fill count, positions) for the gate: positions change only at fills.
+        self.positions_cache: tuple[int, list[Position]] | None = None
+        self._observed = 0
         self.frame = frame
         self.symbols = list(frame.bars)
         if [s.symbol for s in specs] != self.symbols:
@@ -300,9 +331,12 @@ class BacktestDriver:
         ledger = self.ledger
         ts = int(self.frame.ts[b])
         self.stats.event_bars += 1
+        if self.gate is not None:
+            self._observe_until(b)
         live = [i for i, s in enumerate(self.series) if s.valid[b]]
         for i in live:
-            ledger.price_point(i, float(self.series[i].open[b]), ts)
+            ledger.set_volume(i, self.series[i].previous_volume[b])
+            ledger.price_point(i, float(self.series[i].open[b]), ts, gap=True)
         for i, rate in funding:
             if ledger.direction[i] and ledger.last[i] == ledger.last[i]:
                 ledger.settle_funding(i, rate, ts)
@@ -328,6 +362,10 @@ class BacktestDriver:
         series = self.series
         ts = int(self.frame.ts[b])
         self.stats.event_bars += 1
+        if self.gate is not None:
+            self._observe_until(b)
+        for i in {*ledger.open_symbols, *orders}:
+            ledger.set_volume(i, series[i].previous_volume[b])
         liquidation = self._liquidation_possible(b)
         exact = [i for i in ledger.open_symbols if liquidation or self._hit_bar[i] == b]
         for i in exact:
@@ -336,7 +374,7 @@ class BacktestDriver:
                 ledger.set_mark(i, float(previous))
         for i in exact:
             if series[i].valid[b]:
-                ledger.price_point(i, float(series[i].open[b]), ts)
+                ledger.price_point(i, float(series[i].open[b]), ts, gap=True)
         # Other marks are only read for funding, orders and sizing: moved there, on demand.
         for i, rate in funding:
             if ledger.direction[i]:
@@ -371,7 +409,30 @@ class BacktestDriver:
     def _liquidation_possible(self, b: int) -> bool:
         return bool(self.ledger.open_symbols) and self._liquidation_bar(b, b + 1) == b
 
+    def _observe_until(self, b: int) -> None:
+        """Kill-switch readings at the closes of bars [observed, b): positions have not changed
+        since the last processed bar, so equity is the wallet plus their PnL at each close."""
+        start = self._observed
+        if b <= start or self.gate is None:
+            return
+        ledger = self.ledger
+        equity = np.full(b - start, ledger.wallet)
+        for i in ledger.open_symbols:
+            close = self.series[i].ffill_close[start:b]
+            equity += ledger.direction[i] * (ledger.size[i] * close - ledger.open_value[i])
+        if np.isnan(equity).any():  # a symbol without a price yet: its mark stands
+            equity = np.full(b - start, ledger.wallet)
+            for i in ledger.open_symbols:
+                close = self.series[i].ffill_close[start:b]
+                mark = np.where(np.isnan(close), ledger.last[i], close)
+                equity += ledger.direction[i] * (ledger.size[i] * mark - ledger.open_value[i])
+        self.gate.kill_switch.observe(self.frame.ts[start:b] + self.step, equity)
+        self._observed = b
+
     def _execute(self, d: int, b: int, ts: int, symbols: Sequence[int], exact: Sequence[int] = ()) -> None:
+        if self.gate is not None:
+            execute_gated(self, self.gate, d, b, ts, symbols, exact)
+            return
         ledger = self.ledger
         entries: list[tuple[int, int]] = []
         for i in symbols:
@@ -392,6 +453,25 @@ class BacktestDriver:
                     self._mark_at_open(i, b)
         for i, entry in entries:
             self._open(i, entry, d, b, ts)
+
+    def fill_entry(
+        self, i: int, direction: int, size: float, b: int, ts: int, stop: float, target: float
+    ) -> None:
+        """A planned, approved entry filled at the bar's open (taker price)."""
+        ledger = self.ledger
+        if ledger.last[i] != ledger.last[i]:
+            self.stats.skip("no price")
+            return
+        price = ledger.taker_price(i, direction, ledger.last[i], size)
+        # The venue refuses a preset stop or target on the wrong side of the fill (a gap jumped it).
+        if stop == stop and (stop >= price if direction > 0 else stop <= price):
+            self.stats.skip("stop beyond fill price")
+            return
+        if target == target and (target <= price if direction > 0 else target >= price):
+            self.stats.skip("target beyond fill price")
+            return
+        ledger.open(i, direction, size, price, ts, stop, target)
+        self._hit_bar[i] = self._find_hit(i, b) if (stop == stop or target == target) else self.n
 
     def _open(self, i: int, direction: int, d: int, b: int, ts: int) -> None:
         ledger = self.ledger
@@ -425,6 +505,8 @@ class BacktestDriver:
         if size <= 0:
             self.stats.skip("size below minimum or no margin")
             return
+        # Sized at the touch; filled through the book's depth (no-op without a depth model).
+        price = ledger.taker_price(i, direction, ledger.last[i], size)
         ledger.open(i, direction, size, price, ts, stop, target)
         self._hit_bar[i] = self._find_hit(i, b) if (stop == stop or target == target) else self.n
 
@@ -517,149 +599,7 @@ class BacktestDriver:
         return end
 
     # ---------------------------------------------------------------- output
-    def _equity_curve(self, cols: _FillColumns) -> tuple[FloatArray, FloatArray]:
-        """Equity and gross exposure at every bar close, rebuilt from the fills and wallet events
-        (positions only change at fills, the wallet only at fills, funding and liquidations)."""
-        n = self.n
-        ledger = self.ledger
-        grid = self.frame.ts
-        fill_bar = np.searchsorted(grid, cols.timestamp, side="right") - 1
-        wallet = np.bincount(fill_bar, weights=cols.realized_pnl - cols.fee, minlength=n)[:n]
-        if ledger.wallet_events:
-            events = np.array(ledger.wallet_events, dtype=np.float64).reshape(-1, 2)
-            ev_bar = np.searchsorted(grid, events[:, 0].astype(np.int64), side="right") - 1
-            wallet = wallet + np.bincount(ev_bar, weights=events[:, 1], minlength=n)[:n]
-        equity = (np.cumsum(wallet) + self.options.initial_equity).astype(np.float64)
-        exposure = np.zeros(n)
-        bars = np.arange(n)
-        for i, s in enumerate(self.series):
-            mine = cols.symbol == i
-            if not mine.any():
-                continue
-            state = np.searchsorted(fill_bar[mine], bars, side="right") - 1
-            started = state >= 0
-            state = np.maximum(state, 0)
-            size = np.where(started, cols.signed_size_after[mine][state], 0.0)
-            value = np.where(started, cols.signed_value_after[mine][state], 0.0)
-            close = np.nan_to_num(s.ffill_close, nan=0.0)
-            equity += size * close - value
-            exposure += np.abs(size) * close
-        return equity, exposure
-
     def _result(self) -> BacktestResult:
-        ledger = self.ledger
-        cols = _FillColumns(ledger.fills)
-        equity, exposure = self._equity_curve(cols)
-        return BacktestResult(
-            strategy=self.strategy,
-            timeframe=self.frame.timeframe,
-            symbols=tuple(self.symbols),
-            initial_equity=self.options.initial_equity,
-            ts=self.frame.ts,
-            equity=equity,
-            gross_exposure=exposure,
-            trades=tuple(self._trades(cols)),
-            fills=tuple(self._fills(cols)),
-            fees_paid=ledger.fees_paid,
-            funding_paid=ledger.funding_paid,
-            liquidations=ledger.liquidations,
-            closes={s: self.series[i].close for i, s in enumerate(self.symbols)},
-        )
-
-    def _fills(self, cols: _FillColumns) -> list[FillRecord]:
-        log = self.ledger.fills
-        symbols = [self.symbols[i] for i in log.symbol]
-        return list(
-            map(
-                FillRecord._make,
-                zip(
-                    log.timestamp,
-                    symbols,
-                    log.side,
-                    log.size,
-                    log.price,
-                    log.fee,
-                    log.realized_pnl,
-                    log.reason,
-                    strict=True,
-                ),
-            )
-        )
-
-    def _trades(self, cols: _FillColumns) -> list[TradeRecord]:
-        """Pair each opening fill with the next fill of its symbol (the engine never adds to a
-        position, so that fill closes it); the unpaired last one is the open trade."""
-        log = self.ledger.fills
-        count = len(log)
-        if not count:
-            return []
-        order = np.lexsort((np.arange(count), cols.symbol))
-        sym = cols.symbol[order]
-        is_open = cols.is_open[order]
-        has_next = np.concatenate((sym[1:] == sym[:-1], [False]))
-        paired = is_open & has_next
-        opens = order[paired]
-        closes = order[np.flatnonzero(paired) + 1]
-        reasons = [_EXIT_REASON.get(log.reason[k], ExitReason.SIGNAL) for k in closes.tolist()]
-        names = [self.symbols[i] for i in cols.symbol[opens].tolist()]
-        rows = zip(
-            names,
-            cols.side[opens].tolist(),
-            cols.size[opens].tolist(),
-            cols.timestamp[opens].tolist(),
-            cols.price[opens].tolist(),
-            cols.timestamp[closes].tolist(),
-            cols.price[closes].tolist(),
-            cols.realized_pnl[closes].tolist(),
-            (cols.fee[opens] + cols.fee[closes]).tolist(),
-            cols.funding[closes].tolist(),
-            reasons,
-            strict=True,
-        )
-        trades = list(map(TradeRecord._make, rows))
-        last_ts = int(self.frame.ts[-1]) + self.step
-        for k in order[is_open & ~has_next].tolist():
-            i = log.symbol[k]
-            close = float(self.series[i].ffill_close[-1])
-            side, size, price = log.side[k], log.size[k], log.price[k]
-            trades.append(
-                TradeRecord(
-                    self.symbols[i],
-                    side,
-                    size,
-                    log.timestamp[k],
-                    price,
-                    last_ts,
-                    close,
-                    side * (close - price) * size,
-                    log.fee[k],
-                    self.ledger.position_funding[i],
-                    ExitReason.END,
-                )
-            )
-        trades.sort(key=lambda t: (t.entry_ts, self.symbols.index(t.symbol)))
-        return trades
-
-
-_EXIT_REASON = {
-    "stop_loss": ExitReason.STOP_LOSS,
-    "take_profit": ExitReason.TAKE_PROFIT,
-    "liquidation": ExitReason.LIQUIDATION,
-}
-
-
-class _FillColumns:
-    """The fill log as numpy arrays (built once per result)."""
-
-    def __init__(self, log: FillLog) -> None:
-        self.timestamp = np.asarray(log.timestamp, dtype=np.int64)
-        self.symbol = np.asarray(log.symbol, dtype=np.int64)
-        self.side = np.asarray(log.side, dtype=np.int64)
-        self.size = np.asarray(log.size, dtype=np.float64)
-        self.price = np.asarray(log.price, dtype=np.float64)
-        self.fee = np.asarray(log.fee, dtype=np.float64)
-        self.realized_pnl = np.asarray(log.realized_pnl, dtype=np.float64)
-        self.funding = np.asarray(log.funding, dtype=np.float64)
-        self.signed_size_after = np.asarray(log.signed_size_after, dtype=np.float64)
-        self.signed_value_after = np.asarray(log.signed_value_after, dtype=np.float64)
-        self.is_open = np.fromiter((r == "open" for r in log.reason), dtype=bool, count=len(log))
+        if self.gate is not None:
+            self._observe_until(self.n)
+        return build_result(self)

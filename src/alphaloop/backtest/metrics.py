@@ -206,3 +206,36 @@ def _annualised_ratio(returns: FloatArray, deviation: float, bars_per_year: floa
     if len(returns) < 2 or deviation < _NEGLIGIBLE or bars_per_year <= 0:
         return None
     return finite_or_none(float(returns.mean()) / deviation * math.sqrt(bars_per_year))
+
+
+def sharpe_significance(
+    result: BacktestResult, *, trials: int = 1, trial_sharpe_std: float = 0.0
+) -> dict[str, float | int | None]:
+    """The per-bar Sharpe ratio's moments and its deflated Sharpe ratio: the probability that the
+    true Sharpe is above zero after `trials` tries (1: the probabilistic Sharpe ratio)."""
+    from alphaloop.backtest.nulls import deflated_sharpe
+
+    returns = bar_returns(equity_curve(result))
+    returns = returns[np.isfinite(returns)]
+    std = _std(returns) if len(returns) else 0.0
+    if len(returns) < 3 or std < _NEGLIGIBLE:
+        return {"bar_sharpe": None, "deflated_sharpe": None, "trials": trials}
+    centred = returns - returns.mean()
+    sharpe = float(returns.mean() / std)
+    skew = float(np.mean(centred**3) / std**3)
+    kurtosis = float(np.mean(centred**4) / std**4)
+    dsr = deflated_sharpe(
+        sharpe,
+        trials=trials,
+        trial_sharpe_std=trial_sharpe_std,
+        periods=len(returns),
+        skew=skew,
+        kurtosis=kurtosis,
+    )
+    return {
+        "bar_sharpe": finite_or_none(sharpe),
+        "skew": finite_or_none(skew),
+        "kurtosis": finite_or_none(kurtosis),
+        "trials": trials,
+        "deflated_sharpe": finite_or_none(dsr),
+    }

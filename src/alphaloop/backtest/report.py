@@ -25,7 +25,7 @@ from alphaloop.backtest import report_plots as plots
 from alphaloop.backtest.metrics import METHOD
 from alphaloop.backtest.report_csv import write_equity_csv, write_fills_csv, write_trades_csv
 from alphaloop.backtest.result import BacktestResult
-from alphaloop.backtest.summary import json_safe, summary_rows
+from alphaloop.backtest.summary import json_safe, null_caption, run_labels, summary_rows
 from alphaloop.model.snapshot import FloatArray
 
 SUMMARY_FILE = "summary.json"
@@ -70,12 +70,13 @@ def write_report(
 def render_html(result: BacktestResult, summary: Mapping[str, object], figures: Sequence[go.Figure]) -> str:
     meta = summary.get("meta")
     meta = meta if isinstance(meta, Mapping) else {}
-    title = f"alphaloop backtest: {result.strategy}"
+    labels = run_labels(summary)
+    title = " ".join([*labels, f"alphaloop backtest: {result.strategy}"])
     sections = "\n".join(figure_section(i, figure) for i, figure in enumerate(figures))
     return _PAGE.format(
         title=_text(title),
         plotly_js=PLOTLY_JS_FILE,
-        facts=_facts(result, meta),
+        facts=_facts(result, meta, summary.get("warnings")),
         table=_summary_table(summary),
         method=_text(METHOD),
         sections=sections,
@@ -83,7 +84,7 @@ def render_html(result: BacktestResult, summary: Mapping[str, object], figures: 
     )
 
 
-def _facts(result: BacktestResult, meta: Mapping[str, object]) -> str:
+def _facts(result: BacktestResult, meta: Mapping[str, object], warnings: object = None) -> str:
     period = f"{meta.get('start', '?')} → {meta.get('end', '?')}"
     seeds = meta.get("random_seeds", 0)
     parts = [
@@ -92,17 +93,31 @@ def _facts(result: BacktestResult, meta: Mapping[str, object]) -> str:
         f"equity {result.initial_equity:,.2f} → {result.final_equity:,.2f} USDT",
         f"random baseline over {_text(str(seeds))} seeds",
     ]
-    return " · ".join(parts)
+    lines = [str(w) for w in warnings] if isinstance(warnings, list) else []
+    return " · ".join(parts) + "".join(f"<br><b>warning:</b> {_text(w)}" for w in lines)
 
 
 def _summary_table(summary: Mapping[str, object]) -> str:
-    header = "<tr><th>metric</th><th>strategy</th><th>buy &amp; hold</th><th>random mean ± std</th></tr>"
-    body = "\n".join(
-        f"<tr><td>{_text(r.label)}</td><td>{_text(r.strategy)}</td><td>{_text(r.buy_and_hold)}</td>"
-        f"<td>{_text(r.random)}</td></tr>"
-        for r in summary_rows(summary)
-    )
-    return f'<table class="summary">\n{header}\n{body}\n</table>'
+    baselines = summary.get("baselines")
+    baselines = baselines if isinstance(baselines, Mapping) else {}
+    matched = "buy_and_hold_matched" in baselines
+    trend = "trend" in baselines
+    heads = ["metric", "strategy", "buy &amp; hold 1x"]
+    heads += ["buy &amp; hold at the strategy's exposure"] if matched else []
+    heads += ["trend"] if trend else []
+    heads += ["random mean ± std"]
+    header = "<tr>" + "".join(f"<th>{h}</th>" for h in heads) + "</tr>"
+    lines = []
+    for r in summary_rows(summary):
+        cells = [r.label, r.strategy, r.buy_and_hold]
+        cells += [r.buy_and_hold_matched] if matched else []
+        cells += [r.trend] if trend else []
+        cells += [r.random]
+        lines.append("<tr>" + "".join(f"<td>{_text(c)}</td>" for c in cells) + "</tr>")
+    caption = null_caption(summary)
+    caption_html = f"<caption>{_text(caption)}</caption>\n" if caption else ""
+    body = "\n".join(lines)
+    return f'<table class="summary">\n{caption_html}{header}\n{body}\n</table>'
 
 
 def figure_section(index: int, figure: go.Figure) -> str:

@@ -31,6 +31,8 @@ TRADE_COLUMNS = (
     "fees",
     "funding",
     "net_pnl",
+    "venue_absorbed",
+    "account_pnl",
 )
 FILL_COLUMNS = ("ts", "time", "symbol", "side", "size", "price", "notional", "fee", "realized_pnl", "reason")
 EQUITY_COLUMNS = ("ts", "time", "equity", "drawdown", "gross_exposure")
@@ -66,6 +68,8 @@ def write_trades_csv(path: Path, result: BacktestResult) -> None:
                 trade.fees,
                 trade.funding,
                 trade.net_pnl,
+                trade.shortfall,
+                trade.account_pnl,
             )
         )
     _write(path, TRADE_COLUMNS, rows)

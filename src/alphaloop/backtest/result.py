@@ -54,10 +54,18 @@ class TradeRecord(NamedTuple):
     fees: float  # entry fee + exit fee (END: entry fee only)
     funding: float  # net funding paid (+) or received (-) while open
     exit_reason: ExitReason
+    #: Liquidations only: the part of the loss beyond the collateral that the venue absorbed
+    #: (the account lost `net_pnl + shortfall`; the wallet stopped at zero).
+    shortfall: float = 0.0
 
     @property
     def net_pnl(self) -> float:
         return self.gross_pnl - self.fees - self.funding
+
+    @property
+    def account_pnl(self) -> float:
+        """What the trade did to the wallet: the net PnL less the loss the venue absorbed."""
+        return self.net_pnl + self.shortfall
 
     @property
     def is_open(self) -> bool:
@@ -83,6 +91,8 @@ class BacktestResult:
     #: Close prices per symbol on the grid (NaN where missing), for plots.
     closes: Mapping[str, FloatArray] = field(default_factory=dict)
     params: Mapping[str, object] = field(default_factory=dict)
+    #: Losses beyond the collateral the venue absorbed at liquidations (USDT, >= 0).
+    liquidation_shortfall: float = 0.0
 
     @property
     def step_ms(self) -> int:

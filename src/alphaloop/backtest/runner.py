@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from alphaloop.backtest.driver import BacktestDriver, DriverOptions, DriverStats, Ledger
+from alphaloop.backtest.gate import BacktestGate
 from alphaloop.backtest.result import BacktestResult
 from alphaloop.decision.base import SymbolPlan, VectorizedModel
 from alphaloop.engine.ledger import LedgerConfig, PerpLedger, SymbolSpec
@@ -15,7 +16,8 @@ from alphaloop.model.decision import Decision
 from alphaloop.model.errors import ConfigurationError
 from alphaloop.model.frame import FundingSeries, MarketFrame
 from alphaloop.model.instruments import COMPETITION_MAX_LEVERAGE, Instrument
-from alphaloop.venues.sim.core import ExchangeConfig
+from alphaloop.risk import RiskLimits
+from alphaloop.venues.sim.core import DepthModel, ExchangeConfig
 from alphaloop.venues.sim.server.contracts import default_instruments
 
 
@@ -33,6 +35,15 @@ class BacktestConfig:
     exact: bool = False
     #: Contract terms by unified symbol (tick, size step, minimum, fees); None = WEEX defaults.
     contracts: Mapping[str, Instrument] | None = None
+    #: Plan and gate orders like the trader (risk/ limits, kill switches); off only for research
+    #: and the reference accounting mode (labelled NO RISK GATE).
+    risk_gate: bool = True
+    #: Market orders walk a book whose depth is `depth_share` of the last bar's volume within 1%
+    #: of the touch (the simulator's `DepthModel`); None: unlimited depth at the touch (the
+    #: reference accounting mode).
+    depth_share: float | None = 0.05
+    #: The trader's limits the gate applies (`risk` in the run configuration).
+    limits: RiskLimits = field(default_factory=RiskLimits)
 
     def __post_init__(self) -> None:
         if not 1 <= self.leverage <= COMPETITION_MAX_LEVERAGE:
@@ -41,6 +52,11 @@ class BacktestConfig:
             raise ConfigurationError("initial equity must be positive")
         if not 0 <= self.slippage < 0.1:
             raise ConfigurationError("slippage must be a fraction in [0, 0.1)")
+        if self.risk_gate and self.leverage > self.limits.max_leverage:
+            raise ConfigurationError(
+                f"leverage {self.leverage} is above the risk limit max_leverage={self.limits.max_leverage} "
+                "(the trader would refuse it; --no-risk for research without the risk gate)"
+            )
 
 
 def instruments_for(
@@ -66,6 +82,7 @@ def exchange_config(config: BacktestConfig) -> ExchangeConfig:
         spread_ticks=0,
         default_leverage=config.leverage,
         enforce_price_band=False,
+        depth=None if config.depth_share is None else DepthModel(share=Decimal(repr(config.depth_share))),
     )
 
 
@@ -76,6 +93,8 @@ class BacktestRun:
     stats: DriverStats
     #: Stepwise runs only: every Decision the model returned, in bar order.
     decisions: tuple[Decision, ...] = ()
+    #: The summary's `risk` object: denials by rule, halted_at... ({"enabled": False} without gate).
+    risk: Mapping[str, object] = field(default_factory=lambda: {"enabled": False})
 
 
 def specs_for(frame: MarketFrame, config: BacktestConfig) -> list[SymbolSpec]:
@@ -103,6 +122,8 @@ def build_ledger(frame: MarketFrame, config: BacktestConfig) -> Ledger:
             liquidation_fee_rate=float(core_config.liquidation_fee_rate),
             slippage=config.slippage,
             tpsl_delay_ms=core_config.tpsl_registration_delay_ms,
+            depth_share=config.depth_share,
+            depth_band=float(core_config.depth.band) if core_config.depth is not None else 0.01,
         ),
     )
 
@@ -122,6 +143,23 @@ def without_funding(frame: MarketFrame) -> MarketFrame:
     return MarketFrame(frame.timeframe, frame.ts, frame.bars, empty)
 
 
+def build_driver(
+    frame: MarketFrame, plans: Mapping[str, SymbolPlan], config: BacktestConfig, *, strategy: str
+) -> BacktestDriver:
+    """The driver over a fresh ledger, gated like the trader unless `config.risk_gate` is off."""
+    symbols = list(frame.bars)
+    gate = BacktestGate(symbols, config.limits) if config.risk_gate else None
+    return BacktestDriver(
+        frame, plans, specs_for(frame, config), build_ledger(frame, config), driver_options(frame, config),
+        strategy=strategy, gate=gate,
+        instruments=instruments_for(symbols, config.taker_fee, config.contracts) if gate else (),
+    )  # fmt: skip
+
+
+def risk_summary(driver: BacktestDriver) -> dict[str, object]:
+    return driver.gate.summary() if driver.gate is not None else {"enabled": False}
+
+
 def run_plans(
     frame: MarketFrame,
     plans: Mapping[str, SymbolPlan],
@@ -131,12 +169,9 @@ def run_plans(
 ) -> BacktestRun:
     if not config.funding:
         frame = without_funding(frame)
-    driver = BacktestDriver(
-        frame, plans, specs_for(frame, config), build_ledger(frame, config), driver_options(frame, config),
-        strategy=strategy,
-    )  # fmt: skip
+    driver = build_driver(frame, plans, config, strategy=strategy)
     result = replace(driver.run(), params=run_params(config))
-    return BacktestRun(result, plans, driver.stats)
+    return BacktestRun(result, plans, driver.stats, risk=risk_summary(driver))
 
 
 def run_params(config: BacktestConfig) -> dict[str, object]:
@@ -146,6 +181,8 @@ def run_params(config: BacktestConfig) -> dict[str, object]:
         "slippage": config.slippage,
         "funding": config.funding,
         "exact": config.exact,
+        "risk_gate": config.risk_gate,
+        "depth_share": config.depth_share,
     }
 
 

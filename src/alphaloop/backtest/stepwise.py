@@ -11,29 +11,25 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-import numpy as np
-
-from alphaloop.backtest.driver import BacktestDriver, DriverOptions, Ledger
+from alphaloop.backtest.driver import Ledger
 from alphaloop.backtest.runner import (
     BacktestConfig,
     BacktestRun,
-    build_ledger,
-    driver_options,
+    build_driver,
+    risk_summary,
     run_params,
-    specs_for,
     without_funding,
 )
 from alphaloop.decision.base import DecisionModel, SymbolPlan
+from alphaloop.features.funding import funding_at
 from alphaloop.model.decision import Action
 from alphaloop.model.frame import FundingSeries, MarketFrame
 from alphaloop.model.snapshot import AccountView, PositionView, Snapshot, SymbolView
 
 
 def _funding_rate(series: FundingSeries | None, now_ms: int) -> float | None:
-    if series is None or not len(series.ts):
-        return None
-    k = int(np.searchsorted(series.ts, now_ms, side="right")) - 1
-    return float(series.rate[k]) if k >= 0 else None
+    # As the features see it: unknown once older than three settlements (a gap in the data).
+    return funding_at(series, now_ms) if series is not None else None
 
 
 def build_snapshot(
@@ -45,7 +41,12 @@ def build_snapshot(
     for symbol in symbols:
         window = frame.window(symbol, b, lookback)
         if len(window):
-            views[symbol] = SymbolView(symbol, window, _funding_rate(frame.funding.get(symbol), now))
+            series = frame.funding.get(symbol)
+            history = None
+            if series is not None and len(series.ts):
+                known = series.ts <= now
+                history = FundingSeries(series.ts[known], series.rate[known])
+            views[symbol] = SymbolView(symbol, window, _funding_rate(series, now), funding_history=history)
     positions = {}
     for i in ledger.open_symbols:
         mark = ledger.last[i]
@@ -74,9 +75,8 @@ def run_stepwise(frame: MarketFrame, model: DecisionModel, config: BacktestConfi
     symbols = list(frame.bars)
     n = len(frame.ts)
     plans = {s: SymbolPlan.empty(n) for s in symbols}
-    ledger = build_ledger(frame, config)
-    options: DriverOptions = driver_options(frame, config)
-    driver = BacktestDriver(frame, plans, specs_for(frame, config), ledger, options, strategy=model.info.name)
+    driver = build_driver(frame, plans, config, strategy=model.info.name)
+    ledger = driver.ledger
     index = {s: k for k, s in enumerate(symbols)}
     opened_ms = [0] * len(symbols)
     decisions = []
@@ -106,4 +106,4 @@ def run_stepwise(frame: MarketFrame, model: DecisionModel, config: BacktestConfi
         return touched
 
     result = replace(driver.run(on_close), params=run_params(config))
-    return BacktestRun(result, plans, driver.stats, tuple(decisions))
+    return BacktestRun(result, plans, driver.stats, tuple(decisions), risk=risk_summary(driver))

@@ -2,7 +2,10 @@
 buy-and-hold and beside the random-entry baseline, so an edge is visible or its absence is.
 
 Shape: the strategy's metric keys (`SUMMARY_KEYS`) at top level, then
-`baselines = {"buy_and_hold": {same keys}, "random": {key: {"mean", "std"}}}` and `meta`.
+`baselines = {"buy_and_hold": {same keys} (1x), "buy_and_hold_matched": {same keys,
+"target_exposure"}, "trend": {same keys}, "random": {key: {"mean", "std"}, "percentile",
+"p_value", "method"}}` and `meta`; `alphaloop backtest` adds `model`, `in_sample`, `risk`,
+`liquidation_shortfall`, `funding_uncovered_share`, `sharpe_significance` and `warnings`.
 """
 
 from __future__ import annotations
@@ -83,21 +86,61 @@ def run_meta(result: BacktestResult, *, report: Path | None = None) -> dict[str,
     return meta
 
 
+#: How the `random` baseline is drawn (the JSON says it, the table's caption too).
+RANDOM_METHOD = (
+    "the strategy's whole plan shifted circularly in time by one random offset per seed (side mix, "
+    "holding times, trade counts and cross-symbol clustering kept)"
+)
+
+
 def build_summary(
     strategy: Metrics,
     buy_and_hold: Metrics,
     random_runs: Sequence[Metrics],
     meta: Mapping[str, object],
+    *,
+    buy_and_hold_matched: Metrics | None = None,
+    matched_exposure: float | None = None,
+    trend: Metrics | None = None,
+    random_method: str = RANDOM_METHOD,
 ) -> dict[str, object]:
-    """The summary object; JSON-ready (no NaN, inf, paths or tuples anywhere inside)."""
+    """The summary object; JSON-ready (no NaN, inf, paths or tuples anywhere inside).
+
+    `baselines.random` holds each metric's mean and std over the seeds, plus the strategy's
+    `percentile` and one-sided `p_value` of total return among them."""
+    from alphaloop.backtest.nulls import null_distribution
+
     meta_out = {str(key): json_safe(value) for key, value in meta.items()}
     meta_out.setdefault("final_equity", finite_or_none(strategy.final_equity))
     meta_out["random_seeds"] = len(random_runs)
     meta_out["method"] = METHOD
     summary: dict[str, object] = dict(strategy.to_dict())
-    summary["baselines"] = {"buy_and_hold": buy_and_hold.to_dict(), "random": aggregate(random_runs)}
+    random: dict[str, object] = dict(aggregate(random_runs))
+    random |= null_distribution(strategy.total_return, [m.total_return for m in random_runs])
+    random["method"] = random_method
+    baselines: dict[str, object] = {"buy_and_hold": buy_and_hold.to_dict(), "random": random}
+    if buy_and_hold_matched is not None:
+        baselines["buy_and_hold_matched"] = {
+            **buy_and_hold_matched.to_dict(),
+            "target_exposure": finite_or_none(matched_exposure),
+        }
+    if trend is not None:
+        baselines["trend"] = trend.to_dict()
+    summary["baselines"] = baselines
     summary["meta"] = meta_out
     return summary
+
+
+def run_labels(summary: Mapping[str, object]) -> list[str]:
+    """Warnings every table and report of this run must carry: IN-SAMPLE (the model saw these
+    bars in training), NO RISK GATE (research run without the trader's gate)."""
+    labels = []
+    if summary.get("in_sample"):
+        labels.append("IN-SAMPLE")
+    risk = summary.get("risk")
+    if isinstance(risk, Mapping) and risk.get("enabled") is False:
+        labels.append("NO RISK GATE")
+    return labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,11 +152,15 @@ class SummaryRow:
     strategy: str
     buy_and_hold: str
     random: str
+    buy_and_hold_matched: str = _MISSING
+    trend: str = _MISSING
 
 
 def summary_rows(summary: Mapping[str, object]) -> list[SummaryRow]:
     baselines = _mapping(summary.get("baselines"))
     buy_and_hold = _mapping(baselines.get("buy_and_hold"))
+    matched = _mapping(baselines.get("buy_and_hold_matched"))
+    trend = _mapping(baselines.get("trend"))
     random = _mapping(baselines.get("random"))
     rows = []
     for key in SUMMARY_KEYS:
@@ -132,6 +179,8 @@ def summary_rows(summary: Mapping[str, object]) -> list[SummaryRow]:
                 strategy=_format(kind, summary.get(key)),
                 buy_and_hold=_format(kind, buy_and_hold.get(key)),
                 random=random_text,
+                buy_and_hold_matched=_format(kind, matched.get(key)),
+                trend=_format(kind, trend.get(key)),
             )
         )
     return rows
@@ -141,21 +190,49 @@ def render_summary_table(summary: Mapping[str, object]) -> Table:
     meta = _mapping(summary.get("meta"))
     title = " · ".join(
         str(part)
-        for part in (meta.get("strategy"), meta.get("timeframe"), _period(meta.get("start"), meta.get("end")))
+        for part in (
+            *run_labels(summary),
+            meta.get("strategy"),
+            meta.get("timeframe"),
+            _period(meta.get("start"), meta.get("end")),
+        )
         if part
     )
-    seeds = meta.get("random_seeds")
-    table = Table(
-        title=title or None,
-        caption=f"random entries: mean ± std over {seeds} seeds" if seeds is not None else None,
-    )
+    table = Table(title=title or None, caption=null_caption(summary))
+    baselines = _mapping(summary.get("baselines"))
+    matched = _mapping(baselines.get("buy_and_hold_matched"))
     table.add_column("metric")
     table.add_column("strategy", justify="right")
-    table.add_column("buy & hold", justify="right")
+    table.add_column("buy & hold 1x", justify="right")
+    if matched:
+        table.add_column(f"buy & hold {_format(_MULTIPLE, matched.get('target_exposure'))}", justify="right")
+    if "trend" in baselines:
+        table.add_column("trend", justify="right")
     table.add_column("random mean ± std", justify="right")
     for row in summary_rows(summary):
-        table.add_row(row.label, row.strategy, row.buy_and_hold, row.random)
+        cells = [row.label, row.strategy, row.buy_and_hold]
+        if matched:
+            cells.append(row.buy_and_hold_matched)
+        if "trend" in baselines:
+            cells.append(row.trend)
+        table.add_row(*cells, row.random)
     return table
+
+
+def null_caption(summary: Mapping[str, object]) -> str | None:
+    """One line on the random null: seeds, method, the strategy's percentile and p-value."""
+    meta = _mapping(summary.get("meta"))
+    seeds = meta.get("random_seeds")
+    if seeds is None:
+        return None
+    random = _mapping(_mapping(summary.get("baselines")).get("random"))
+    text = f"random: mean ± std over {seeds} seeds"
+    if random.get("method"):
+        text += f" of {random['method']}"
+    percentile, p_value = random.get("percentile"), random.get("p_value")
+    if isinstance(percentile, int | float) and isinstance(p_value, int | float):
+        text += f"; strategy total return at percentile {percentile:.0%} (p = {p_value:.3f})"
+    return text
 
 
 def format_value(key: str, value: object) -> str:

@@ -54,6 +54,16 @@ def backtest(
         bool, typer.Option("--exact", help="Replay every bar through the simulator core (slow, reference).")
     ] = False,
     seeds: Annotated[int, typer.Option(help="Random-entry baseline seeds.")] = 20,
+    allow_in_sample: Annotated[
+        bool,
+        typer.Option(
+            "--allow-in-sample", help="Test a model on (part of) its training range; labelled IN-SAMPLE."
+        ),
+    ] = False,
+    no_risk: Annotated[
+        bool,
+        typer.Option("--no-risk", help="Research only: skip the trader's risk gate (labelled NO RISK GATE)."),
+    ] = False,
     seed: Annotated[int, typer.Option(help="Seed of --strategy random.")] = 0,
     model: Annotated[Path | None, typer.Option(help="ML artifact (default: the latest trained).")] = None,
     out: Annotated[
@@ -86,6 +96,7 @@ def backtest(
             slippage=slippage_bps / 10_000,
             funding=funding,
             exact=exact,
+            risk_gate=not no_risk,
         )
         if strategy == "llm":
             from alphaloop.cli.llm_options import build_cli_llm_agent
@@ -105,6 +116,7 @@ def backtest(
             seeds=seeds,
             out_dir=out or default_report_dir(strategy),
             data_dir=settings.data_dir,
+            allow_in_sample=allow_in_sample,
         )
         with Progress(
             TextColumn("{task.description:<16}"),
@@ -125,6 +137,8 @@ def backtest(
             outcome = run_backtest_report(request, decision_model, progress=progress)
     except (AlphaloopError, ValueError) as error:
         fail(str(error))
+    for warning in outcome.warnings:
+        error_console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     if as_json:
         typer.echo(json.dumps(outcome.summary, indent=2))
         return

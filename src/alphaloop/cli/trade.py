@@ -153,6 +153,10 @@ def run_command(
         Path | None, typer.Option("--data", help="Candle folder (default: ALPHALOOP_DATA_DIR).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    allow_in_sample: Annotated[
+        bool,
+        typer.Option("--allow-in-sample", help="Replay bars the model was trained on; labelled IN-SAMPLE."),
+    ] = False,
     config_file: Path | None = ConfigOption,
 ) -> None:
     """The embedded default, offline: the offline AI model trades a replayed period on the in-process
@@ -172,7 +176,13 @@ def run_command(
     )
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     folder = out or Path("reports") / f"run-{stamp}"
-    request = EmbeddedRequest(options=options, days=days, balance=Decimal(repr(balance)), report_dir=folder)
+    request = EmbeddedRequest(
+        options=options,
+        days=days,
+        balance=Decimal(repr(balance)),
+        report_dir=folder,
+        allow_in_sample=allow_in_sample,
+    )
     try:
         prepared = prepare_embedded(request, settings, say=lambda text: error_console.print(text))
         with Progress(

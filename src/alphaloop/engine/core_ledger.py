@@ -52,9 +52,12 @@ class CoreLedger:
         self.stop = [math.nan] * n
         self.target = [math.nan] * n
         self.last = [math.nan] * n
+        self.volume = [math.nan] * n
         self.position_funding = [0.0] * n
         self.fills = FillLog()
         self.wallet_events: list[tuple[int, float]] = []
+        #: Losses beyond the collateral the venue absorbed at a liquidation: (ts, amount > 0).
+        self.shortfalls: list[tuple[int, float]] = []
         self.open_symbols: list[int] = []
         self.liquidations = 0
         self.fees_paid = 0.0
@@ -67,16 +70,25 @@ class CoreLedger:
     def available(self) -> float:
         return float(self.exchange.account(ACCOUNT).available)
 
-    def taker_price(self, i: int, side: int, last: float) -> float:
-        return self.specs[i].taker_price(side, last, self.slippage)
+    def taker_price(self, i: int, side: int, last: float, size: float = 0.0) -> float:
+        depth = self.exchange.config.depth
+        impact = 0.0
+        if depth is not None and size > 0 and self.volume[i] > 0:
+            impact = float(depth.impact(_dec(size), _dec(self.volume[i])))
+        return self.specs[i].taker_price(side, last, self.slippage + impact)
+
+    def set_volume(self, i: int, volume: float) -> None:
+        self.volume[i] = volume
+        if volume == volume and self.last[i] == self.last[i]:
+            self.exchange.set_bar_volume(self.names[i], _dec(volume))
 
     # ---------------------------------------------------------------- market
     def set_mark(self, i: int, price: float) -> None:
         raise NotImplementedError("the exact ledger replays every price point; it never skips bars")
 
-    def price_point(self, i: int, price: float, now_ms: int) -> None:
+    def price_point(self, i: int, price: float, now_ms: int, gap: bool = False) -> None:
         self.last[i] = price
-        fills = self.exchange.update_price(self.names[i], _dec(price), now_ms=now_ms)
+        fills = self.exchange.update_price(self.names[i], _dec(price), now_ms=now_ms, gap=gap)
         self._book(fills, now_ms)
 
     def settle_funding(self, i: int, rate: float, now_ms: int) -> float:
@@ -173,6 +185,7 @@ class CoreLedger:
             for bill in self.exchange.bills(ACCOUNT, since_ms=now_ms):
                 if bill.type is BillType.FINISH_LIQUIDATE and bill.amount:
                     self.wallet_events.append((now_ms, float(bill.amount)))
+                    self.shortfalls.append((now_ms, float(bill.amount)))
         self._refresh()
 
     def _refresh(self) -> None:

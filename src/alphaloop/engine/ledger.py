@@ -8,7 +8,8 @@ funding, liquidation) with the same rules, in the same order, in floats:
 
 * taker fee = value * taker rate; bid = ask = last on the tick grid (spread 0), then slippage;
 * preset TP/SL armed `tpsl_delay_ms` after the fill, fired at their level when the path crosses
-  it (at the current point when it is already beyond), liquidations checked at the level first;
+  it (at the current point when it is already beyond, or when a bar opens beyond it: a gap),
+  liquidations checked at the level first;
 * funding: longs pay size * mark * rate (shorts receive), never more than the wallet holds;
 * cross liquidation when wallet + unrealised PnL <= maintenance margin at the marks, every
   position closed at its mark with the liquidation fee, the wallet floored at zero.
@@ -85,6 +86,10 @@ class LedgerConfig:
     liquidation_fee_rate: float = 0.01
     slippage: float = 0.0
     tpsl_delay_ms: int = 1500
+    #: The simulator's `DepthModel` (share of the last bar's volume within `depth_band` of the
+    #: touch): market fills pay size / (2 * depth) beyond it. None: unlimited depth.
+    depth_share: float | None = None
+    depth_band: float = 0.01
 
 
 class FillLog:
@@ -159,6 +164,8 @@ class PerpLedger:
         self.wallet = balance
         self.leverage = list(leverage)
         self.last = [NAN] * n
+        #: The last completed bar's volume per symbol (base units), for the depth model.
+        self.volume = [NAN] * n
         self.direction = [0] * n
         self.size = [0.0] * n
         self.open_value = [0.0] * n
@@ -171,6 +178,8 @@ class PerpLedger:
         #: Wallet changes that are not fills: (ts, amount), funding and liquidation shortfalls.
         self.wallet_events: list[tuple[int, float]] = []
         self.open_symbols: list[int] = []
+        #: Losses beyond the collateral that the venue absorbed at a liquidation: (ts, amount > 0).
+        self.shortfalls: list[tuple[int, float]] = []
         self.liquidations = 0
         self.fees_paid = 0.0
         self.funding_paid = 0.0
@@ -189,17 +198,28 @@ class PerpLedger:
     def available(self) -> float:
         return max(0.0, self.equity() - self.used_margin())
 
-    def taker_price(self, i: int, side: int, last: float) -> float:
-        return self.specs[i].taker_price(side, last, self.config.slippage)
+    def taker_price(self, i: int, side: int, last: float, size: float = 0.0) -> float:
+        return self.specs[i].taker_price(side, last, self.config.slippage + self.impact(i, size))
+
+    def impact(self, i: int, size: float) -> float:
+        """The depth model's average adverse fraction for a market order of `size` on symbol i."""
+        share, volume = self.config.depth_share, self.volume[i]
+        if share is None or size <= 0 or not volume > 0:
+            return 0.0
+        return size / (2 * (share * volume / self.config.depth_band))
+
+    def set_volume(self, i: int, volume: float) -> None:
+        self.volume[i] = volume
 
     # ----------------------------------------------------------------- market
     def set_mark(self, i: int, price: float) -> None:
         """Move the mark without any check: used to resync after bars that provably changed nothing."""
         self.last[i] = price
 
-    def price_point(self, i: int, price: float, now_ms: int) -> None:
+    def price_point(self, i: int, price: float, now_ms: int, gap: bool = False) -> None:
         """One trade price on symbol i: TP/SL that the move crossed, then liquidation, then TP/SL
-        already beyond their level (the core's `fire_triggers` order)."""
+        already beyond their level (the core's `fire_triggers` order). `gap`: nothing traded
+        since the previous price (a bar's open), so a level in between fills at this price."""
         previous = self.last[i]
         self.last[i] = price
         d = self.direction[i]
@@ -214,23 +234,26 @@ class PerpLedger:
             target_hit = target == target and (price >= target if d > 0 else price <= target)
             if stop_hit or target_hit:
                 level = stop if stop_hit else target
-                was_reached = previous == previous and (
-                    (previous <= level if d > 0 else previous >= level)
-                    if stop_hit
-                    else (previous >= level if d > 0 else previous <= level)
+                was_reached = gap or (
+                    previous == previous
+                    and (
+                        (previous <= level if d > 0 else previous >= level)
+                        if stop_hit
+                        else (previous >= level if d > 0 else previous <= level)
+                    )
                 )
                 reason = STOP_LOSS if stop_hit else TAKE_PROFIT
                 if not was_reached:
                     self.last[i] = level
                     self._check_liquidation(now_ms)
                     if self.direction[i]:
-                        self._close(i, self.taker_price(i, -d, level), now_ms, reason)
+                        self._close(i, self.taker_price(i, -d, level, self.size[i]), now_ms, reason)
                     self.last[i] = price
                     self._check_liquidation(now_ms)
                     return
                 self._check_liquidation(now_ms)
                 if self.direction[i]:
-                    self._close(i, self.taker_price(i, -d, price), now_ms, reason)
+                    self._close(i, self.taker_price(i, -d, price, self.size[i]), now_ms, reason)
                 return
         if self.open_symbols:
             self._check_liquidation(now_ms)
@@ -289,7 +312,7 @@ class PerpLedger:
     def close(self, i: int, now_ms: int, reason: str = CLOSE) -> None:
         d = self.direction[i]
         if d:
-            self._close(i, self.taker_price(i, -d, self.last[i]), now_ms, reason)
+            self._close(i, self.taker_price(i, -d, self.last[i], self.size[i]), now_ms, reason)
 
     def _close(self, i: int, price: float, now_ms: int, reason: str, fee_rate: float | None = None) -> None:
         d = self.direction[i]
@@ -324,4 +347,5 @@ class PerpLedger:
         # Losses beyond the collateral are absorbed by the venue: a balance never ends negative.
         if self.wallet < 0:
             self.wallet_events.append((now_ms, -self.wallet))
+            self.shortfalls.append((now_ms, -self.wallet))
             self.wallet = 0.0

@@ -9,6 +9,7 @@ from decimal import Decimal
 import numpy as np
 
 from alphaloop.model import TIMEFRAME_MS, Balance, Candle, Position, PositionSide
+from alphaloop.model.frame import FundingSeries
 from alphaloop.model.snapshot import AccountView, CandleWindow, PositionView, Snapshot, SymbolView
 from alphaloop.venues.base import Venue
 
@@ -38,6 +39,39 @@ async def latest_bar_close(venue: Venue, symbol: str, timeframe: str, now_ms: in
     candles = await venue.fetch_ohlcv(symbol, timeframe, limit=3)
     closed = closed_only(candles, step, now_ms)
     return closed[-1].timestamp + step if closed else None
+
+
+async def fetch_funding_histories(
+    venue: Venue, symbols: Sequence[str], bar_close_ms: int, *, limit: int = 100
+) -> dict[str, FundingSeries]:
+    """The last `limit` funding settlements at or before the decision per symbol (what the
+    features of a lookback window need); a symbol the venue has none for is left out."""
+    out: dict[str, FundingSeries] = {}
+    for symbol in symbols:
+        rates = await venue.fetch_funding_rate_history(symbol, limit=limit)
+        settled = sorted(
+            (int(r.timestamp), float(r.rate))
+            for r in rates
+            if r.timestamp is not None and int(r.timestamp) <= bar_close_ms
+        )
+        if settled:
+            out[symbol] = FundingSeries(
+                np.array([t for t, _ in settled], dtype=np.int64), np.array([r for _, r in settled])
+            )
+    return out
+
+
+#: As `features.funding.MAX_FUNDING_AGE_MS`: an older rate means missing data, not a rate.
+_MAX_FUNDING_AGE_MS = 24 * 3_600_000
+
+
+def _last_rate(series: FundingSeries | None, now_ms: int) -> float | None:
+    if series is None or not len(series.ts):
+        return None
+    k = int(np.searchsorted(series.ts, now_ms, side="right")) - 1
+    if k < 0 or now_ms - int(series.ts[k]) > _MAX_FUNDING_AGE_MS:
+        return None
+    return float(series.rate[k])
 
 
 def candle_window(candles: Sequence[Candle]) -> CandleWindow:
@@ -70,8 +104,21 @@ def build_live_snapshot(
     positions: Sequence[Position],
     stops: Mapping[tuple[str, PositionSide], Decimal],
     opened_ms: Mapping[str, int],
+    funding: Mapping[str, FundingSeries] | None = None,
 ) -> Snapshot:
-    views = {symbol: SymbolView(symbol, candle_window(rows)) for symbol, rows in candles.items() if len(rows)}
+    """`funding`: each symbol's settlements up to the decision (`fetch_funding_histories`), so
+    the features see the funding history training saw."""
+    histories = funding or {}
+    views = {
+        symbol: SymbolView(
+            symbol,
+            candle_window(rows),
+            funding_rate=_last_rate(histories.get(symbol), bar_close_ms),
+            funding_history=histories.get(symbol),
+        )
+        for symbol, rows in candles.items()
+        if len(rows)
+    }
     position_views = {}
     for position in positions:
         if position.size <= 0:

@@ -28,7 +28,7 @@ from alphaloop.decision.base import DecisionModel
 from alphaloop.engine import ids
 from alphaloop.engine.ailogs import model_label, order_ai_log, stop_loss_ai_log
 from alphaloop.engine.jsonsafe import json_safe
-from alphaloop.engine.market import build_live_snapshot, fetch_closed_candles
+from alphaloop.engine.market import build_live_snapshot, fetch_closed_candles, fetch_funding_histories
 from alphaloop.engine.planning import PlannedOrder, plan_orders, positions_by_symbol
 from alphaloop.engine.sizing import SizingPolicy
 from alphaloop.journal import AiLogOutbox, Journal, NewOrder, OrderRow, StateRow
@@ -388,6 +388,10 @@ class Trader:
             for symbol in self.config.symbols
         }
         stops = await self._stops_by_position()
+        # The funding history the features were trained on (not only the current rate).
+        funding = await self._retrying(
+            lambda: fetch_funding_histories(self.venue, self.config.symbols, bar_close_ms)
+        )
         snapshot = build_live_snapshot(
             bar_close_ms,
             self.config.timeframe,
@@ -396,6 +400,7 @@ class Trader:
             positions,
             stops,
             self.journal.last_entry_ms(),
+            funding=funding,
         )
         error = None
         try:

@@ -1,6 +1,12 @@
 """Indicators and the offline model's feature matrix: pure numpy, no I/O, no look-ahead."""
 
-from alphaloop.features.funding import funding_at, funding_known_at, funding_on_grid
+from alphaloop.features.funding import (
+    FundingCoverage,
+    funding_at,
+    funding_coverage,
+    funding_known_at,
+    funding_on_grid,
+)
 from alphaloop.features.indicators import (
     atr,
     ema,
@@ -44,6 +50,7 @@ __all__ = [
     "FEATURE_SPECS",
     "REFERENCE_SYMBOL",
     "FeatureSpec",
+    "FundingCoverage",
     "Panel",
     "atr",
     "build_feature_matrices",
@@ -51,6 +58,7 @@ __all__ = [
     "ema",
     "feature_panel",
     "funding_at",
+    "funding_coverage",
     "funding_known_at",
     "funding_on_grid",
     "log_returns",

@@ -67,7 +67,8 @@ class Panel:
 
         The grid is the union of the windows' open times, as a frame's grid is the union of its
         symbols' bars, so a window cut from a frame lines up with the frame's own positions.
-        Each symbol's funding is the snapshot's current rate, on every bar of the window.
+        Each symbol's funding is the rate known at each bar's close from the snapshot's funding
+        history (as in training); without one, the snapshot's current rate on every bar.
         """
         symbols = tuple(snapshot.symbols)
         views = [snapshot.symbols[s] for s in symbols]
@@ -85,9 +86,12 @@ class Panel:
             at = np.searchsorted(grid, ts[keep])
             for name in ("open", "high", "low", "close", "volume"):
                 fields[name][row, at] = np.asarray(getattr(view.candles, name), dtype=np.float64)[keep]
-            if view.funding_rate is not None:
-                fields["funding"][row, :] = view.funding_rate
         step = TIMEFRAME_MS[snapshot.timeframe]
+        for row, view in enumerate(views):
+            if view.funding_history is not None:
+                fields["funding"][row, :] = funding_on_grid(grid, view.funding_history, step)
+            elif view.funding_rate is not None:
+                fields["funding"][row, :] = view.funding_rate
         return Panel(
             symbols=symbols,
             ts=grid,

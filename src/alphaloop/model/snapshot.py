@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:  # model.frame imports this module
+    from alphaloop.model.frame import FundingSeries
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -60,6 +64,9 @@ class SymbolView:
     symbol: str
     candles: CandleWindow
     funding_rate: float | None = None
+    #: Funding settlements up to the decision (the same series training features are built
+    #: from), so a live decision scores each bar with the rate known at its own close.
+    funding_history: FundingSeries | None = None
     #: Named feature values at the decision time (no look-ahead), e.g. from `features/`.
     features: Mapping[str, float] = field(default_factory=dict)
     #: Another model's signal for hybrid set-ups (e.g. {"p_up": 0.61, "expected_return": 0.002}).

@@ -21,6 +21,7 @@ from typing import Any
 
 from alphaloop.config import Settings
 from alphaloop.decision.base import DecisionModel
+from alphaloop.decision.ml.provenance import IN_SAMPLE_LABEL, check_out_of_sample, training_range_of
 from alphaloop.engine.trader import CycleReport
 from alphaloop.model import TIMEFRAME_MS, AlphaloopError, ConfigurationError
 from alphaloop.model.frame import MarketFrame
@@ -37,6 +38,8 @@ class EmbeddedRequest:
     days: int = 30
     balance: Decimal = Decimal(1000)
     report_dir: Path = Path("reports/run")
+    #: Replay bars the model was trained on; the run is then labelled IN-SAMPLE.
+    allow_in_sample: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,7 @@ class PreparedRun:
     start_ms: int
     end_ms: int
     closes: list[int]
+    in_sample: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +121,12 @@ def _ensure_model(
             "train one with `alphaloop model train --start ... --end ...` or use --strategy sma"
         )
     say(f"no trained ML model yet: training one on the bars before {_day(start_ms)} (once, ~10-30 s)")
-    report = train_with_report(frame, start_ms=first, end_ms=start_ms)
+    # The last labels look `horizon` bars ahead: stop that far before the replay (the purge), so
+    # the model never learnt from a bar it then trades.
+    from alphaloop.decision.ml import DEFAULT_HORIZON_BARS
+
+    purge_ms = DEFAULT_HORIZON_BARS * frame.step_ms
+    report = train_with_report(frame, start_ms=first, end_ms=start_ms - purge_ms)
     folder = models_dir() / report.artifact.default_dirname()
     report.artifact.save(folder)
     say(f"trained {report.artifact.label}, saved in {folder}")
@@ -138,7 +147,10 @@ def prepare_embedded(request: EmbeddedRequest, settings: Settings, say: Callable
     model = _ensure_model(options, frame, provisional_start, say)
     start_ms, end_ms = period_for(frame, request.days, int(getattr(model, "lookback", 100)))
     closes = [int(t) + step for t in frame.ts if start_ms <= int(t) + step <= end_ms and int(t) >= start_ms]
-    return PreparedRun(request, frame, model, start_ms, end_ms, closes)
+    in_sample = check_out_of_sample(
+        training_range_of(model), start_ms, end_ms, allow_in_sample=request.allow_in_sample
+    )
+    return PreparedRun(request, frame, model, start_ms, end_ms, closes, in_sample)
 
 
 def run_and_report(
@@ -170,7 +182,7 @@ def run_and_report(
     report = write_run_report(
         folder,
         str(journal_path),
-        title=f"alphaloop run: {result.model_label}",
+        title=("IN-SAMPLE " if prepared.in_sample else "") + f"alphaloop run: {result.model_label}",
         initial_equity=float(request.balance),
     )
     try:
@@ -202,6 +214,8 @@ def run_and_report(
         "journal": str(journal_path),
         "report": str(report.html_path),
         "audit_passed": passed,
+        "in_sample": prepared.in_sample,
+        "model_range": _model_range(prepared.model),
     }
     lines = [
         f"[bold]alphaloop run[/]: {result.model_label} traded {len(request.options.symbols)} pairs "
@@ -214,4 +228,13 @@ def run_and_report(
         f"report:  {report.html_path}",
         verdict,
     ]
+    if prepared.in_sample:
+        lines.insert(0, f"[bold red]{IN_SAMPLE_LABEL}[/]: the model was trained on (part of) this period")
     return EmbeddedOutcome(result, summary, lines, passed)
+
+
+def _model_range(model: DecisionModel) -> dict[str, object]:
+    trained = training_range_of(model)
+    if trained is None:
+        return {"version": model.info.label, "train_start": None, "train_end": None}
+    return trained.to_json()

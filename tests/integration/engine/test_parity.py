@@ -65,6 +65,7 @@ def test_fast_path_equals_the_simulator_core(
             sizing=SizingPolicy(mode=sizing, risk_fraction=0.02),  # type: ignore[arg-type]
             slippage=0.0003,
             exact=exact,
+            risk_gate=False,  # accounting parity: every planned order goes through
         )
         results.append(run_plans(frame, plans, config, strategy=name).result)
     fast, exact = results

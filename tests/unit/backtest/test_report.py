@@ -164,8 +164,9 @@ def test_summary_json_round_trips_with_exactly_the_summary_keys(
     assert written == summary
     assert set(written) == {*SUMMARY_KEYS, "baselines", "meta"}
     assert set(written["baselines"]["buy_and_hold"]) == set(SUMMARY_KEYS)
-    assert set(written["baselines"]["random"]) == set(SUMMARY_KEYS)
-    assert all(set(spread) == {"mean", "std"} for spread in written["baselines"]["random"].values())
+    random = written["baselines"]["random"]
+    assert set(random) == {*SUMMARY_KEYS, "percentile", "p_value", "method"}
+    assert all(set(random[key]) == {"mean", "std"} for key in SUMMARY_KEYS)
     assert written["meta"]["report"] == str(page)
     assert written["trades"] == 3
     assert written["max_drawdown"] == pytest.approx(0.05)  # 1020 -> 969

@@ -118,8 +118,13 @@ def test_summary_has_the_strategy_keys_at_top_level_then_baselines_and_meta() ->
     assert isinstance(baselines, dict)
     assert set(baselines) == {"buy_and_hold", "random"}
     assert baselines["buy_and_hold"] == buy_and_hold.to_dict()
-    assert set(baselines["random"]) == set(SUMMARY_KEYS)
+    assert set(baselines["random"]) == {*SUMMARY_KEYS, "percentile", "p_value", "method"}
     assert baselines["random"]["total_return"]["mean"] == pytest.approx(0.05)
+    # BASE's total return against the nulls -0.1, 0.0, 0.1, 0.2:
+    expected_below = sum(r < BASE.total_return for r in (-0.1, 0.0, 0.1, 0.2))
+    assert baselines["random"]["percentile"] == pytest.approx(expected_below / 4)
+    at_or_above = sum(r >= BASE.total_return for r in (-0.1, 0.0, 0.1, 0.2))
+    assert baselines["random"]["p_value"] == pytest.approx((1 + at_or_above) / 5)
     meta = summary["meta"]
     assert isinstance(meta, dict)
     assert meta["random_seeds"] == 4

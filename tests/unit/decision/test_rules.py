@@ -17,7 +17,12 @@ from tests.kit.backtest import real_frame
 
 BTC = "BTC/USDT:USDT"
 REFERENCE = BacktestConfig(
-    initial_equity=1_000_000, leverage=20, sizing=SizingPolicy(mode="units", units=1.0), funding=False
+    initial_equity=1_000_000,
+    leverage=20,
+    sizing=SizingPolicy(mode="units", units=1.0),
+    funding=False,
+    risk_gate=False,  # the reference accounting mode: every order, unlimited depth
+    depth_share=None,
 )
 
 

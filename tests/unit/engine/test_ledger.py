@@ -24,7 +24,7 @@ Script = Callable[[Ledger], None]
 
 
 def ledgers(balance: float, leverage: int = 20, slippage: float = 0.0) -> tuple[PerpLedger, CoreLedger]:
-    config = BacktestConfig(initial_equity=balance, leverage=leverage, slippage=slippage)
+    config = BacktestConfig(initial_equity=balance, leverage=leverage, slippage=slippage, risk_gate=False)
     instruments = instruments_for([BTC, ETH])
     core = exchange_config(config)
     fast = PerpLedger(

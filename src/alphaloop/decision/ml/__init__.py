@@ -19,6 +19,13 @@ from alphaloop.decision.ml.dataset import (
     training_rows,
 )
 from alphaloop.decision.ml.model import MlModel, load_model
+from alphaloop.decision.ml.provenance import (
+    IN_SAMPLE_LABEL,
+    InSampleError,
+    TrainingRange,
+    check_out_of_sample,
+    training_range_of,
+)
 from alphaloop.decision.ml.train import (
     DEFAULT_ENTRY_THRESHOLD,
     DEFAULT_HORIZON_BARS,
@@ -34,6 +41,7 @@ __all__ = [
     "DEFAULT_ENTRY_THRESHOLD",
     "DEFAULT_HORIZON_BARS",
     "DEFAULT_PARAMS",
+    "IN_SAMPLE_LABEL",
     "METADATA_FILE",
     "MODELS_DIR_ENV",
     "MODEL_FILE",
@@ -41,11 +49,14 @@ __all__ = [
     "TAKER_FEE",
     "Calibrator",
     "FoldReport",
+    "InSampleError",
     "MlArtifact",
     "MlModel",
     "TrainReport",
     "TrainSettings",
+    "TrainingRange",
     "TrainingRows",
+    "check_out_of_sample",
     "direction_labels",
     "fit_calibrator",
     "forward_returns",
@@ -54,5 +65,6 @@ __all__ = [
     "models_dir",
     "train",
     "train_with_report",
+    "training_range_of",
     "training_rows",
 ]

@@ -25,14 +25,16 @@ import lightgbm as lgb
 import numpy as np
 
 from alphaloop.decision.ml.calibration import Calibrator
+from alphaloop.decision.ml.provenance import TrainingRange
 from alphaloop.features.rolling import FloatArray
 from alphaloop.model.errors import ConfigurationError
+from alphaloop.model.market import TIMEFRAME_MS
 
 MODEL_NAME = "alphaloop-lgbm"
 ARTIFACT_FORMAT = 1
 #: Bump when the training procedure changes what a model learns from the same inputs: it is part
 #: of the version, so a retrained model never reuses an old version string.
-TRAINER_REVISION = 2
+TRAINER_REVISION = 3
 MODEL_FILE = "model.txt"
 METADATA_FILE = "metadata.json"
 MODELS_DIR_ENV = "ALPHALOOP_MODELS_DIR"
@@ -90,6 +92,17 @@ class MlArtifact:
     calibration: Calibrator
     metrics: Mapping[str, float] = field(default_factory=dict)
     created_ms: int = 0
+    #: The gap after `end_ms` whose bars the last training labels looked at (horizon x bar);
+    #: None: derived from the horizon and the timeframe (artifacts written before it was stored).
+    purge_ms: int | None = None
+
+    @property
+    def training_range(self) -> TrainingRange:
+        """The bars this model learnt from, for the provenance guard."""
+        purge = self.purge_ms
+        if purge is None:
+            purge = self.horizon_bars * TIMEFRAME_MS.get(self.timeframe, 0)
+        return TrainingRange(self.version, self.start_ms, self.end_ms, purge)
 
     @property
     def name(self) -> str:
@@ -141,6 +154,7 @@ class MlArtifact:
             "symbols": list(self.symbols),
             "start_ms": self.start_ms,
             "end_ms": self.end_ms,
+            "purge_ms": self.training_range.purge_ms,
             "horizon_bars": self.horizon_bars,
             "feature_names": list(self.feature_names),
             "params": dict(self.params),
@@ -190,6 +204,7 @@ class MlArtifact:
                 calibration=Calibrator.from_json(meta["calibration"]),
                 metrics={k: float(v) for k, v in meta.get("metrics", {}).items()},
                 created_ms=int(meta.get("created_ms", 0)),
+                purge_ms=int(meta["purge_ms"]) if meta.get("purge_ms") is not None else None,
             )
         except (KeyError, TypeError, ValueError, lgb.basic.LightGBMError) as exc:
             raise ConfigurationError(f"{directory}: unreadable model artifact: {exc}") from exc

@@ -8,11 +8,11 @@ features (`features.matrix`) -> calibrated p(up) -> state / entry edges / time e
 the signal bar.
 
 To find edges and time exits, `decide` also needs the probabilities of the last
-`hold_bars + 1` bars. A snapshot carries only the current funding rate, so re-scoring those bars
-would use it where the backtest used the rate of each bar's own time. `decide` therefore
-remembers the probability it computed for each (symbol, bar) while that bar was the last one,
-and prefers it: called bar after bar (paper, live, stepwise backtests) it reproduces `plan`
-exactly; only its first calls, or a snapshot out of sequence, fall back to re-scoring.
+`hold_bars + 1` bars. A live snapshot carries each symbol's funding history (the trader fetches
+it), so re-scoring those bars uses the rate known at each bar's own close, as training did; a
+snapshot with only the current rate would differ there. `decide` also remembers the probability
+it computed for each (symbol, bar) while that bar was the last one, and prefers it: called bar
+after bar (paper, live, stepwise backtests) it reproduces `plan` exactly.
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@
 1. Features and labels for every bar in [start, end) of every symbol, computed from bars before
    `end` only (rows whose label needs later bars are dropped).
 2. Expanding walk-forward folds (`backtest.walkforward.expanding_folds`, purged by the label
-   horizon): each fold trains on its past and early-stops on its test period; the median best
-   number of rounds is the model's. Each fold's booster at that many rounds scores its test
-   period: out-of-fold scores for the later part of the range.
+   horizon): each fold early-stops on an inner validation split, the last
+   `inner_validation_share` of its own training period (purged from the rows it fits on by the
+   horizon too), never on its test period; the median best number of rounds is the model's. Each
+   fold then trains on its whole training period at that many rounds and scores its test period:
+   out-of-fold scores for the later part of the range, from models that never saw it.
 3. The calibrator and the entry thresholds are fitted on those out-of-fold scores; the reported
    metrics are out-of-fold too, with each fold calibrated on the other folds only.
 4. The final booster trains on all rows with that number of rounds.
@@ -86,6 +88,9 @@ class TrainSettings:
     #: so a fixed number would trade all the time for one model and never for another. 5% beat
     #: 10% and 20% for every horizon tried (8, 12, 24 bars; trained to 2024-12-31, run on 2025-H1).
     signal_share: float = 0.05
+    #: The last share of each fold's training period that early stopping validates on (the
+    #: fold's test period stays unseen until it is scored).
+    inner_validation_share: float = 0.2
 
     def __post_init__(self) -> None:
         if self.folds < 1 or self.max_rounds < 1 or self.min_rounds < 1:
@@ -94,6 +99,8 @@ class TrainSettings:
             raise ConfigurationError("fee_rate and neutral_band must be >= 0")
         if not 0.0 < self.signal_share < 1.0:
             raise ConfigurationError("signal_share must be in (0, 1)")
+        if not 0.0 < self.inner_validation_share < 0.5:
+            raise ConfigurationError("inner_validation_share must be in (0, 0.5)")
 
     @property
     def round_trip_cost(self) -> float:
@@ -118,6 +125,9 @@ class TrainReport:
     folds: tuple[FoldReport, ...]
     seconds: float
     metrics: Mapping[str, float] = field(default_factory=dict)
+    #: The out-of-fold raw scores and labels the calibrator and thresholds were fitted on.
+    oof_scores: FloatArray = field(default_factory=lambda: np.zeros(0))
+    oof_labels: FloatArray = field(default_factory=lambda: np.zeros(0))
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -196,29 +206,35 @@ def train_with_report(
     )
     dataset.construct()
 
-    # Pass 1: each fold early-stops on its test period; the final model gets the median of the
-    # best numbers of rounds. Pass 2: the out-of-fold scores come from each fold's booster at that
-    # same number of rounds, so the calibrator and thresholds fitted on them match the scale of
-    # the final model's scores (a booster's score spread grows with its rounds).
+    # Pass 1: each fold early-stops on the end of its own training period (purged); the final
+    # model gets the median of the best numbers of rounds. Pass 2: each fold retrains on its whole
+    # training period at that number of rounds and scores its test period, so the calibrator and
+    # thresholds fitted on those out-of-fold scores match the scale of the final model's scores
+    # (a booster's score spread grows with its rounds) and no score saw its own period.
     final_params = {k: v for k, v in lgb_params.items() if k != "metric"}
-    fitted: list[tuple[int, WalkForwardWindow, lgb.Booster, np.ndarray, int]] = []
+    fitted: list[tuple[int, WalkForwardWindow, np.ndarray, int]] = []
     for k, window in enumerate(windows):
         report(f"fold {k + 1}/{len(windows)}", k + 1, total_steps)
         train_idx = np.flatnonzero(window.train_mask(labelled.ts))
         test_idx = np.flatnonzero(window.test_mask(labelled.ts))
         if len(train_idx) < 100 or len(test_idx) < 20:
             continue
+        fit_idx, valid_idx = inner_split(
+            labelled.ts[train_idx], window, config.inner_validation_share, gap_ms
+        )
+        if len(fit_idx) < 80 or len(valid_idx) < 20:
+            continue
         booster = lgb.train(
             lgb_params,
-            dataset.subset(train_idx.tolist()),
+            dataset.subset(train_idx[fit_idx].tolist()),
             num_boost_round=config.max_rounds,
-            valid_sets=[dataset.subset(test_idx.tolist())],
+            valid_sets=[dataset.subset(train_idx[valid_idx].tolist())],
             callbacks=[
                 lgb.early_stopping(config.early_stopping_rounds, first_metric_only=True, verbose=False)
             ],
         )
         best = max(int(booster.best_iteration or config.max_rounds), 1)
-        fitted.append((k, window, booster, train_idx, best))
+        fitted.append((k, window, train_idx, best))
     if not fitted:
         raise ConfigurationError("no walk-forward fold had enough rows: widen the training range")
     rounds = max(config.min_rounds, int(np.median([best for *_, best in fitted])))
@@ -226,9 +242,8 @@ def train_with_report(
     oof_raw = np.full(len(rows), np.nan)
     fold_of = np.full(len(rows), -1)
     fold_reports: list[FoldReport] = []
-    for k, window, booster, train_idx, best in fitted:
-        if booster.current_iteration() < rounds:
-            booster = lgb.train(final_params, dataset.subset(train_idx.tolist()), num_boost_round=rounds)
+    for k, window, train_idx, best in fitted:
+        booster = lgb.train(final_params, dataset.subset(train_idx.tolist()), num_boost_round=rounds)
         in_test = window.test_mask(rows.ts)
         oof_raw[in_test] = booster.predict(rows.X[in_test], raw_score=True, num_iteration=rounds)
         fold_of[in_test] = k
@@ -275,9 +290,30 @@ def train_with_report(
         calibration=calibrator,
         metrics=metrics,
         created_ms=now_ms if now_ms is not None else int(time.time() * 1000),
+        purge_ms=gap_ms,
     )
     report("done", total_steps, total_steps)
-    return TrainReport(artifact, tuple(fold_reports), time.perf_counter() - started, metrics)
+    return TrainReport(
+        artifact,
+        tuple(fold_reports),
+        time.perf_counter() - started,
+        metrics,
+        oof_scores=oof_raw[labelled_oof],
+        oof_labels=rows.y[labelled_oof],
+    )
+
+
+def inner_split(
+    train_ts: np.ndarray, window: WalkForwardWindow, share: float, gap_ms: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (into `train_ts`) of the rows a fold fits on and of its early-stopping rows:
+    the last `share` of the training period validates; the rows before it whose labels would
+    reach into it (`gap_ms`) are purged."""
+    span = window.train_end_ms - window.train_start_ms
+    valid_start = window.train_end_ms - int(span * share)
+    fit = np.flatnonzero(train_ts < valid_start - gap_ms)
+    valid = np.flatnonzero(train_ts >= valid_start)
+    return fit, valid
 
 
 def _oof_metrics(

@@ -81,3 +81,27 @@ def candle_path(candle: Candle) -> list[Decimal]:
         if not path or path[-1] != point:
             path.append(point)
     return path
+
+
+def depth_levels(
+    touch: Decimal,
+    side: Side,
+    volume: Decimal | None,
+    tick: Decimal,
+    count: int,
+    share: Decimal,
+    band: Decimal,
+) -> list[tuple[Decimal, Decimal]]:
+    """`count` price levels from the touch outward (asks up for BUY takers' side, bids down),
+    each holding the depth model's size for one tick: share * volume / band * tick / touch."""
+    if touch <= 0 or volume is None or volume <= 0:
+        return []
+    per_tick = money(share * volume / band * tick / touch)
+    direction = 1 if side is Side.BUY else -1
+    levels = []
+    for k in range(count):
+        price = touch + direction * tick * k
+        if price <= 0:
+            break
+        levels.append((price, per_tick))
+    return levels

@@ -90,16 +90,27 @@ class Exchange:
 
     # ------------------------------------------------------------------- market
     def update_price(
-        self, symbol: str, last: Decimal, *, now_ms: int, mark: Decimal | None = None
+        self, symbol: str, last: Decimal, *, now_ms: int, mark: Decimal | None = None, gap: bool = False
     ) -> list[SimFill]:
         """Feed one trade price (mark defaults to last): fills resting limits traded through,
-        fires armed triggers, then liquidates; returns the fills this caused, in order."""
+        fires armed triggers, then liquidates; returns the fills this caused, in order.
+
+        `gap`: nothing traded between the previous price and this one (a bar's open after the
+        previous close), so a trigger whose level lies in between executes at this price, the
+        first one beyond its level, not at its level."""
         self._core.journal = []
-        self._price_point(symbol, last, now_ms=now_ms, mark=mark, record=True)
+        self._price_point(symbol, last, now_ms=now_ms, mark=mark, record=True, gap=gap)
         return self._core.journal
 
     def _price_point(
-        self, symbol: str, last: Decimal, *, now_ms: int, mark: Decimal | None, record: bool
+        self,
+        symbol: str,
+        last: Decimal,
+        *,
+        now_ms: int,
+        mark: Decimal | None,
+        record: bool,
+        gap: bool = False,
     ) -> None:
         core = self._core
         core.known_instrument(symbol)
@@ -112,7 +123,10 @@ class Exchange:
         if record:
             market.record(StatPoint(now_ms, last, last, last, ZERO, ZERO))
         matching.fill_resting(core, symbol, last, now_ms)
-        triggers.fire_triggers(core, symbol, previous, now_ms, mark_follows_last=mark is None)
+        # Across a gap no price in between traded: triggers fire at this price ("late").
+        triggers.fire_triggers(
+            core, symbol, None if gap else previous, now_ms, mark_follows_last=mark is None
+        )
         matching.check_liquidations(core, now_ms)
 
     def apply_candle(self, symbol: str, candle: Candle, *, now_ms: int | None = None) -> list[SimFill]:
@@ -120,19 +134,30 @@ class Exchange:
         open -> high -> low -> close, all at `now_ms` (default: the candle's open time).
 
         The path visits both extremes, so every limit, trigger and liquidation level inside the
-        candle's range is tested; the volume counts once toward the 24-hour statistics.
+        candle's range is tested; the volume counts once toward the 24-hour statistics. The open
+        is a gap from the previous close: a stop it jumps fills at the open, not at its level.
         """
         now = candle.timestamp if now_ms is None else now_ms
         self._core.journal = []
-        for point in candle_path(candle):
-            self._price_point(symbol, point, now_ms=now, mark=None, record=False)
+        for k, point in enumerate(candle_path(candle)):
+            self._price_point(symbol, point, now_ms=now, mark=None, record=False, gap=k == 0)
         quote_volume = (
             candle.quote_volume if candle.quote_volume is not None else candle.volume * candle.close
         )
-        self._core.markets[symbol].record(
-            StatPoint(now, candle.open, candle.high, candle.low, candle.volume, quote_volume)
-        )
+        market = self._core.markets[symbol]
+        market.record(StatPoint(now, candle.open, candle.high, candle.low, candle.volume, quote_volume))
+        # Orders after this candle meet the depth its volume implies.
+        market.bar_volume = candle.volume
         return self._core.journal
+
+    def set_bar_volume(self, symbol: str, volume: Decimal | None) -> None:
+        """The last completed bar's volume, for the depth model (feeds that apply prices one by
+        one, such as the backtest's exact ledger, set it per bar)."""
+        self._core.known_instrument(symbol)
+        market = self._core.markets.get(symbol)
+        if market is None:
+            raise SimRejection(RejectReason.NO_PRICE, f"no price for {symbol} yet", param="symbol")
+        market.bar_volume = volume
 
     def settle_funding(self, symbol: str, rate: Decimal, *, now_ms: int) -> list[Bill]:
         """Settle funding at the current mark: longs pay size*mark*rate when rate > 0, shorts receive.

@@ -63,6 +63,8 @@ class MarketData:
     funding_rate: Decimal
     window: deque[StatPoint] = field(default_factory=deque)
     funding: list[FundingRecord] = field(default_factory=list)
+    #: The last completed bar's volume (base units), for the depth model; None: unknown.
+    bar_volume: Decimal | None = None
 
     def record(self, point: StatPoint) -> None:
         self.window.append(point)
@@ -88,6 +90,7 @@ class MarketData:
             open_24h=points[0].open,
             funding_rate=self.funding_rate,
             last_funding_ms=self.funding[-1].timestamp if self.funding else None,
+            bar_volume=self.bar_volume,
         )
 
 
@@ -138,7 +141,7 @@ class CoreState:
 
     def quote(self, symbol: str) -> Quote | None:
         market = self.markets.get(symbol)
-        return None if market is None else Quote(market.last, market.bid, market.ask)
+        return None if market is None else Quote(market.last, market.bid, market.ask, market.bar_volume)
 
     def marks(self) -> dict[str, Decimal]:
         return {symbol: market.mark for symbol, market in self.markets.items()}

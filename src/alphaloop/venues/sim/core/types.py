@@ -81,6 +81,28 @@ TriggerStatus = Literal["untriggered", "triggered", "canceled", "failed"]
 
 
 @dataclass(frozen=True, slots=True)
+class DepthModel:
+    """The order book behind the touch, from traded volume: `share` of the last bar's volume
+    rests on each side within `band` (a price fraction) of the touch, spread evenly over the
+    ticks. A market order of size q walks it: the last unit fills q / depth beyond the touch and
+    the average q / (2 * depth), depth = share * volume / band (base units per unit fraction).
+    The backtest ledger prices its fills with the same arithmetic (`engine.ledger`)."""
+
+    share: Decimal = Decimal("0.05")
+    band: Decimal = Decimal("0.01")
+
+    def depth(self, volume: Decimal) -> Decimal:
+        """Base units resting per unit of price fraction on one side (0: no volume known)."""
+        return self.share * volume / self.band if volume > 0 else Decimal(0)
+
+    def impact(self, size: Decimal, volume: Decimal | None) -> Decimal:
+        """The average adverse fraction a market order of `size` pays beyond the touch."""
+        if volume is None or volume <= 0 or size <= 0:
+            return Decimal(0)
+        return size / (2 * self.depth(volume))
+
+
+@dataclass(frozen=True, slots=True)
 class ExchangeConfig:
     """Every behaviour knob of the simulated exchange (spec §10: keep every rule configurable)."""
 
@@ -90,6 +112,9 @@ class ExchangeConfig:
     market_slippage: Decimal = Decimal(0)
     #: Synthetic book: bid/ask = last -/+ spread_ticks*tick/2, rounded outward to the tick, never crossing.
     spread_ticks: int = 1
+    #: Depth behind the touch from the last bar's volume: market orders pay a size-dependent
+    #: impact and the depth endpoint shows it. None: unlimited depth at the touch.
+    depth: DepthModel | None = None
     default_leverage: int = 20
     #: Competition cap; None = the instrument's own maximum.
     leverage_cap: int | None = 20
@@ -306,6 +331,8 @@ class MarketState:
     funding_rate: Decimal = Decimal("0.0001")
     #: Timestamp of the last funding settlement, None before the first.
     last_funding_ms: int | None = None
+    #: The last completed bar's volume (base units), the depth model's scale; None: unknown.
+    bar_volume: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,8 @@ class Quote:
     last: Decimal
     bid: Decimal
     ask: Decimal
+    #: The last completed bar's traded volume (base units): what the depth model scales with.
+    bar_volume: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +229,10 @@ def plan_order(
         )
 
     side = intent.side
-    market_price = taker_price(side, quote.bid, quote.ask, config.market_slippage, instrument.price_tick)
+    impact = config.depth.impact(request.amount, quote.bar_volume) if config.depth is not None else Decimal(0)
+    market_price = taker_price(
+        side, quote.bid, quote.ask, config.market_slippage + impact, instrument.price_tick
+    )
     fill_now = False
     cancel_now = False
     fill_price: Decimal | None = None

@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from alphaloop.model import TIMEFRAME_MS, Candle
+from alphaloop.model import TIMEFRAME_MS, Candle, Side
 from alphaloop.venues.sim.core import MarketState
+from alphaloop.venues.sim.core.book import depth_levels
 from alphaloop.venues.sim.feed import bucket_start
 from alphaloop.venues.sim.server.contracts import ContractInfo
 from alphaloop.venues.sim.server.dialect import Call, choice, contract, integer, require_contract
@@ -84,6 +85,16 @@ def depth(call: Call) -> Any:
     m = _market(call, info)
     tick = info.instrument.price_tick
     step = info.instrument.size_step
+    model = call.sim.exchange.config.depth
+    if model is not None and m.bar_volume is not None and m.bar_volume > 0:
+        # The book market orders fill against (the core's depth model, as the backtest prices it).
+        ask_levels = depth_levels(m.ask, Side.BUY, m.bar_volume, tick, limit, model.share, model.band)
+        bid_levels = depth_levels(m.bid, Side.SELL, m.bar_volume, tick, limit, model.share, model.band)
+        return {
+            "asks": [[dec(p), dec(size)] for p, size in ask_levels],
+            "bids": [[dec(p), dec(size)] for p, size in bid_levels],
+            "timestamp": str(call.sim_ms),
+        }
     # Deterministic sizes that grow away from the touch, so clients see a plausible book.
     asks = [[dec(m.ask + tick * i), dec(step * (1 + (i * 7) % 23))] for i in range(limit)]
     bids = [
