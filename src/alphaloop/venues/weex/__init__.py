@@ -3,7 +3,7 @@
 Anatomy (DESIGN.md): constants -> signing -> schemas -> parse -> errors -> transport/http -> venue.
 """
 
-from alphaloop.venues.weex.clock import SYSTEM_CLOCK, Clock, ServerClock, SystemClock
+from alphaloop.venues.http.clock import SYSTEM_CLOCK, Clock, ServerClock, SystemClock
 from alphaloop.venues.weex.constants import (
     DEFAULT_AI_LOG_PATH,
     ENDPOINTS,

@@ -17,11 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from alphaloop.model.errors import (
-    AlphaloopError,
     AuthenticationError,
     ConfigurationError,
     ExchangeRejectedError,
-    ExchangeUnavailableError,
     InsufficientFundsError,
     InvalidOrderError,
     LeverageLimitError,
@@ -31,9 +29,19 @@ from alphaloop.model.errors import (
     SymbolNotAllowedError,
     TimestampSkewError,
 )
+from alphaloop.venues.http.errors import ErrorClass, ErrorTable
 from alphaloop.venues.weex.constants import VENUE_NAME
 
-ErrorClass = type[AlphaloopError]
+__all__ = [
+    "EXACT_CODES",
+    "HTTP_STATUSES",
+    "SUBSTRINGS",
+    "TABLE",
+    "ErrorClass",
+    "envelope_code",
+    "error_class",
+    "make_error",
+]
 
 #: Business codes (spec 2.5, 4.3). Every code the spec documents is listed.
 EXACT_CODES: Mapping[str, ErrorClass] = {
@@ -72,9 +80,6 @@ EXACT_CODES: Mapping[str, ErrorClass] = {
     "50007": LeverageLimitError,
 }
 
-#: Classes a message substring may replace (the code was too broad or unknown).
-_REFINABLE: frozenset[ErrorClass] = frozenset({InvalidOrderError, ExchangeRejectedError})
-
 #: (substring of the lower-cased msg, class); first match wins.
 SUBSTRINGS: tuple[tuple[str, ErrorClass], ...] = (
     ("parameter symbol", SymbolNotAllowedError),
@@ -105,41 +110,11 @@ HTTP_STATUSES: Mapping[int, ErrorClass] = {
 }
 
 
-def error_class(code: str | None, message: str, http_status: int | None) -> ErrorClass:
-    """The alphaloop exception class for one venue error (see module docstring for the order)."""
-    found: ErrorClass | None = EXACT_CODES.get(code) if code else None
-    if found is None or found in _REFINABLE:
-        lowered = message.lower()
-        for needle, cls in SUBSTRINGS:
-            if needle in lowered:
-                return cls
-    if found is not None:
-        return found
-    if http_status is not None:
-        if http_status in HTTP_STATUSES:
-            return HTTP_STATUSES[http_status]
-        if http_status >= 500:
-            return ExchangeUnavailableError
-        if 400 <= http_status < 500:
-            return ExchangeRejectedError
-    return ExchangeRejectedError
-
-
-def make_error(
-    code: str | None,
-    message: str,
-    *,
-    http_status: int | None = None,
-    context: str = "",
-    retry_after: float | None = None,
-) -> AlphaloopError:
-    """Build (not raise) the mapped exception; `context` (e.g. `POST /capi/v2/order/placeOrder`)
-    prefixes the venue's message so the log says which call failed."""
-    cls = error_class(code, message, http_status)
-    text = f"{context}: {message}" if context else message
-    if issubclass(cls, RateLimitedError):
-        return cls(text, retry_after=retry_after, venue=VENUE_NAME, code=code, http_status=http_status)
-    return cls(text, venue=VENUE_NAME, code=code, http_status=http_status)
+TABLE = ErrorTable(VENUE_NAME, EXACT_CODES, SUBSTRINGS, HTTP_STATUSES)
+#: The alphaloop exception class for one venue error (see the module docstring for the order).
+error_class = TABLE.error_class
+#: Build (not raise) the mapped exception, `context` prefixing the venue's message.
+make_error = TABLE.make_error
 
 
 def envelope_code(payload: Any) -> tuple[str | None, str]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from alphaloop.venues.ratelimit import Quota
+from alphaloop.venues.http.ratelimit import Quota
 
 VENUE_NAME = "woox"
 PRODUCTION_BASE_URL = "https://api.woox.io"

@@ -20,7 +20,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from alphaloop.model.errors import (
-    AlphaloopError,
     AuthenticationError,
     ConfigurationError,
     ExchangeRejectedError,
@@ -34,9 +33,21 @@ from alphaloop.model.errors import (
     SymbolNotAllowedError,
     TimestampSkewError,
 )
+from alphaloop.venues.http.errors import ErrorClass, ErrorTable
 from alphaloop.venues.woox.constants import VENUE_NAME
 
-ErrorClass = type[AlphaloopError]
+__all__ = [
+    "AUTH_SUBSTRINGS",
+    "EXACT_CODES",
+    "HTTP_STATUSES",
+    "SUBSTRINGS",
+    "TABLE",
+    "ErrorClass",
+    "envelope_error",
+    "error_class",
+    "make_error",
+    "normalize_code",
+]
 
 EXACT_CODES: Mapping[str, ErrorClass] = {
     # gateway codes (spec 3.1)
@@ -139,9 +150,6 @@ SUBSTRINGS: tuple[tuple[str, ErrorClass], ...] = (
     ("receive window", TimestampSkewError),
 )
 
-_AUTH_FAMILY: frozenset[ErrorClass] = frozenset({AuthenticationError, ConfigurationError})
-_REFINABLE: frozenset[ErrorClass] = frozenset({InvalidOrderError, ExchangeRejectedError})
-
 HTTP_STATUSES: Mapping[int, ErrorClass] = {
     400: ExchangeRejectedError,
     401: AuthenticationError,
@@ -166,45 +174,19 @@ def normalize_code(code: Any) -> str | None:
         return text
 
 
-def error_class(code: str | None, message: str, http_status: int | None) -> ErrorClass:
-    """The alphaloop exception class for one venue error (see module docstring for the order)."""
-    found: ErrorClass | None = EXACT_CODES.get(code) if code else None
-    lowered = message.lower()
-    if found in _AUTH_FAMILY:
-        table = AUTH_SUBSTRINGS
-    elif code is not None and (found is None or found in _REFINABLE):
-        table = SUBSTRINGS
-    else:
-        # no code at all: a gateway answer (404, 502...), whose wording is not the venue's
-        table = ()
-    for needle, cls in table:
-        if needle in lowered:
-            return cls
-    if found is not None:
-        return found
-    if http_status is not None:
-        if http_status in HTTP_STATUSES:
-            return HTTP_STATUSES[http_status]
-        if http_status >= 500:
-            return ExchangeUnavailableError
-    return ExchangeRejectedError
-
-
-def make_error(
-    code: str | None,
-    message: str,
-    *,
-    http_status: int | None = None,
-    context: str = "",
-    retry_after: float | None = None,
-) -> AlphaloopError:
-    """Build (not raise) the mapped exception; `context` (e.g. `POST /v3/trade/order`) prefixes the
-    venue's message so the log says which call failed."""
-    cls = error_class(code, message, http_status)
-    text = f"{context}: {message}" if context else message
-    if issubclass(cls, RateLimitedError):
-        return cls(text, retry_after=retry_after, venue=VENUE_NAME, code=code, http_status=http_status)
-    return cls(text, venue=VENUE_NAME, code=code, http_status=http_status)
+TABLE = ErrorTable(
+    VENUE_NAME,
+    EXACT_CODES,
+    SUBSTRINGS,
+    HTTP_STATUSES,
+    auth_substrings=AUTH_SUBSTRINGS,
+    # no code at all: a gateway answer (404, 502...), whose wording is not the venue's
+    refine_without_code=False,
+)
+#: The alphaloop exception class for one venue error (see the module docstring for the order).
+error_class = TABLE.error_class
+#: Build (not raise) the mapped exception, `context` prefixing the venue's message.
+make_error = TABLE.make_error
 
 
 def envelope_error(payload: Any) -> tuple[str | None, str] | None:

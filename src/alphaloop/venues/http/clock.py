@@ -1,9 +1,10 @@
-"""Clocks: the injectable time source, and the venue-time offset that keeps signatures inside WEEX's
-30-second window (spec section 2.3).
+"""Clocks: the injectable time source, and the venue-time offset that keeps signatures inside a
+venue's timestamp window (WEEX: 30 s, spec section 2.3; WOO X: 300 s).
 
-Signed requests carry `ACCESS-TIMESTAMP`; if our wall clock is off by more than 30 s the venue refuses
-them (40008). `ServerClock` measures the offset against `/capi/v2/market/time` and stamps requests
-with wall time + offset. It asks for a resync when the measurement is old, and when the wall clock
+Signed requests carry a timestamp (WEEX `ACCESS-TIMESTAMP`, WOO X `x-api-timestamp`); if our wall
+clock is off by more than the window the venue refuses them. `ServerClock` measures the offset
+against the venue's time endpoint (the dialect's `server_time` hook) and stamps requests with wall
+time + offset. It asks for a resync when the measurement is old, and when the wall clock
 jumped relative to the monotonic clock since the last sync (NTP step, VM resume): in both cases the
 stored offset no longer describes reality.
 """
@@ -14,7 +15,10 @@ import asyncio
 import time
 from typing import Protocol
 
-from alphaloop.venues.weex.constants import TIMESTAMP_WINDOW_MS
+__all__ = ["DEFAULT_WINDOW_MS", "SYSTEM_CLOCK", "Clock", "ServerClock", "SystemClock"]
+
+#: WEEX's window, the tighter of the two dialects; a dialect passes its own to `ServerClock`.
+DEFAULT_WINDOW_MS = 30_000
 
 
 class Clock(Protocol):
@@ -56,8 +60,10 @@ class ServerClock:
         *,
         resync_interval: float = 300.0,
         jump_tolerance_ms: int = 2_000,
+        window_ms: int = DEFAULT_WINDOW_MS,
     ) -> None:
         self._clock = clock
+        self.window_ms = window_ms
         self.resync_interval = resync_interval
         self.jump_tolerance_ms = jump_tolerance_ms
         self.offset_ms = 0
@@ -72,7 +78,7 @@ class ServerClock:
         return round(self._clock.time() * 1000)
 
     def now_ms(self) -> int:
-        """Best estimate of the venue's clock, in ms: what goes into ACCESS-TIMESTAMP."""
+        """Best estimate of the venue's clock, in ms: what goes into the signed timestamp header."""
         return self.local_ms() + self.offset_ms
 
     def update(self, server_ms: int, local_before_ms: int, local_after_ms: int) -> None:
@@ -83,7 +89,7 @@ class ServerClock:
         self._synced_mono = self._clock.monotonic()
 
     def invalidate(self) -> None:
-        """Force a resync before the next signed request (e.g. after a 40008)."""
+        """Force a resync before the next signed request (e.g. after a refused timestamp)."""
         self._synced_mono = None
 
     def clock_jump_ms(self) -> int:
@@ -104,4 +110,4 @@ class ServerClock:
     @property
     def outside_window(self) -> bool:
         """True when the local clock alone would be refused by the venue."""
-        return abs(self.offset_ms) > TIMESTAMP_WINDOW_MS
+        return abs(self.offset_ms) > self.window_ms
