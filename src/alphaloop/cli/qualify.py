@@ -29,7 +29,7 @@ def render(report: QualifyReport) -> Table:
         table.add_row(
             str(step.number),
             step.name,
-            step.request.replace("/capi/v2/", "").replace("/v3/", ""),
+            step.request.replace("/capi/v2/", "").replace("/capi/v3/", "").replace("/v3/", ""),
             "" if step.http_status is None else str(step.http_status),
             _STYLE[step.outcome],
             step.detail,
@@ -45,6 +45,9 @@ def qualify(
     venue: str = typer.Option(
         None, "--venue", help="weex or woox (default: settings `venue`, i.e. weex)", show_default=False
     ),
+    weex_api: str = typer.Option(
+        None, "--weex-api", help="WEEX contract API version v2 or v3 (default: settings `weex.api`)"
+    ),
     symbol: str = typer.Option("cmt_btcusdt", "--symbol", help="contract for the ticker/order steps"),
     leverage: int = typer.Option(1, "--leverage", min=1, max=20, help="leverage to set in the leverage step"),
     cleanup: bool = typer.Option(True, "--cleanup/--no-cleanup", help="close what the test order opened"),
@@ -56,6 +59,10 @@ def qualify(
     chosen = (venue or settings.venue).lower()
     if chosen not in ("weex", "woox"):
         fail(f"--venue must be weex or woox, not {venue!r}")
+    if weex_api is not None:
+        if weex_api not in ("v2", "v3"):
+            fail(f"--weex-api must be v2 or v3, not {weex_api!r}")
+        settings = settings.model_copy(update={"weex": settings.weex.model_copy(update={"api": weex_api})})
     try:
         unified = to_unified_symbol(symbol)
         if chosen == "woox":

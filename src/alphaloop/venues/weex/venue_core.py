@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from alphaloop.model import (
     COMPETITION_MAX_LEVERAGE,
@@ -39,10 +39,30 @@ from alphaloop.venues.weex.parse import (
     parse_plan_order,
 )
 from alphaloop.venues.weex.schemas import CancelOrderResult
+from alphaloop.venues.weex.v3.client import WeexV3Client
+
+#: The raw client under `WeexVenue`: contract API v2, or v3 seen through the same methods.
+WeexClient = WeexHttpClient | WeexV3Client
+API_VERSIONS = ("v2", "v3")
+
+
+def make_client(api: str, base_url: str, credentials: WeexCredentials | None, **options: Any) -> WeexClient:
+    """The raw client of contract API `api` ("v2" or "v3"); `options` are the transport's keyword
+    arguments (transport, timeout, locale, ai_log_path, clock, ...)."""
+    if api == "v2":
+        return WeexHttpClient(base_url, credentials, **options)
+    if api == "v3":
+        from alphaloop.venues.weex.v3.api import WeexV3HttpClient
+
+        return WeexV3Client(WeexV3HttpClient(base_url, credentials, **options))
+    raise ConfigurationError(
+        f"WEEX api must be one of {', '.join(API_VERSIONS)}, not {api!r}", venue=VENUE_NAME
+    )
+
 
 if TYPE_CHECKING:
     # alphaloop.config imports this package's constants: a runtime import would be circular
-    pass
+    from alphaloop.config import WeexCredentials
 
 logger = logging.getLogger("alphaloop.venues.weex")
 
@@ -66,7 +86,7 @@ class WeexVenueCore:
 
     def __init__(
         self,
-        client: WeexHttpClient,
+        client: WeexClient,
         *,
         allowed_symbols: Iterable[str] = COMPETITION_SYMBOLS,
         max_leverage: int = COMPETITION_MAX_LEVERAGE,
