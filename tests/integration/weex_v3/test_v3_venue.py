@@ -133,7 +133,7 @@ async def test_trigger_and_tpsl_orders_list_and_cancel(venue: WeexVenue) -> None
     )
     assert (await venue.cancel_trigger_order(BTC, plan.id)).success
     assert [t.id for t in await venue.fetch_trigger_orders(BTC)] == [stop.id]
-    await venue.cancel_all_orders(BTC, trigger=True)
+    await venue.cancel_all_orders(symbol=BTC, trigger=True)
     assert await venue.fetch_trigger_orders(BTC) == []
 
 
