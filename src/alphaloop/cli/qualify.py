@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from alphaloop.cli.common import ConfigOption, console, fail, settings_or_exit
+from alphaloop.cli.common import ConfigOption, WeexApiOption, console, fail, settings_or_exit, with_weex_api
 from alphaloop.model import ConfigurationError, to_unified_symbol
 from alphaloop.ops.qualify import QualifyReport, run_weex_qualify, run_woox_qualify
 
@@ -45,9 +45,7 @@ def qualify(
     venue: str = typer.Option(
         None, "--venue", help="weex or woox (default: settings `venue`, i.e. weex)", show_default=False
     ),
-    weex_api: str = typer.Option(
-        None, "--weex-api", help="WEEX contract API version v2 or v3 (default: settings `weex.api`)"
-    ),
+    weex_api: str | None = WeexApiOption,
     symbol: str = typer.Option("cmt_btcusdt", "--symbol", help="contract for the ticker/order steps"),
     leverage: int = typer.Option(1, "--leverage", min=1, max=20, help="leverage to set in the leverage step"),
     cleanup: bool = typer.Option(True, "--cleanup/--no-cleanup", help="close what the test order opened"),
@@ -59,10 +57,7 @@ def qualify(
     chosen = (venue or settings.venue).lower()
     if chosen not in ("weex", "woox"):
         fail(f"--venue must be weex or woox, not {venue!r}")
-    if weex_api is not None:
-        if weex_api not in ("v2", "v3"):
-            fail(f"--weex-api must be v2 or v3, not {weex_api!r}")
-        settings = settings.model_copy(update={"weex": settings.weex.model_copy(update={"api": weex_api})})
+    settings = with_weex_api(settings, weex_api)
     try:
         unified = to_unified_symbol(symbol)
         if chosen == "woox":

@@ -165,3 +165,26 @@ async def test_upload_ai_log_on_either_path(server: RunningServer, admin: Admin,
     (stored,) = admin.state()["ai_logs"]
     assert stored["parsed"]["orderId"] == int(order.id)
     assert stored["parsed"]["model"] == "m-1"
+
+
+async def test_preset_take_profit_and_stop_loss_arm_and_fire(venue: WeexVenue, admin: Admin) -> None:
+    request = OrderRequest(
+        symbol=BTC,
+        intent=OrderIntent.OPEN_LONG,
+        amount=SIZE,
+        order_type=OrderType.MARKET,
+        take_profit_price=Decimal(110000),
+        stop_loss_price=Decimal(95000),
+    )
+    assert (await venue.create_order(request)).status is OrderStatus.FILLED
+    triggers = await venue.fetch_trigger_orders(BTC)
+    assert sorted((t.trigger_kind, t.trigger_price) for t in triggers) == [
+        (TriggerKind.STOP_LOSS, Decimal(95000)),
+        (TriggerKind.TAKE_PROFIT, Decimal(110000)),
+    ]
+    assert {(t.intent, t.status, t.amount) for t in triggers} == {
+        (OrderIntent.CLOSE_LONG, OrderStatus.UNTRIGGERED, SIZE)
+    }
+    admin.price("94000")  # the stop loss fires and closes the long
+    assert await venue.fetch_positions() == []
+    assert await venue.fetch_trigger_orders() == []
