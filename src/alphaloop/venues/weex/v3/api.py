@@ -122,12 +122,13 @@ class WeexV3HttpClient(WeexV3Transport):
         isolated_short: int | None = None,
     ) -> dict[str, Any]:
         """POST /capi/v3/account/leverage"""
+        # leverage as JSON numbers, as ccxt sends them (spec 7.2.8)
         body = compact(
             symbol=symbol,
+            crossLeverage=cross,
+            isolatedLongLeverage=isolated_long,
+            isolatedShortLeverage=isolated_short,
             marginType=margin_type,
-            crossLeverage=wire(cross),
-            isolatedLongLeverage=wire(isolated_long),
-            isolatedShortLeverage=wire(isolated_short),
         )
         return await self._call("v3_leverage", _OBJECT, body=body)
 
@@ -155,13 +156,14 @@ class WeexV3HttpClient(WeexV3Transport):
         sl_trigger_price: Numeric | None = None,
     ) -> dict[str, Any]:
         """POST /capi/v3/order"""
+        # ccxt's key order (spec 11.3), so the same order signs to the same bytes as ccxt's
         body = compact(
             symbol=symbol,
             side=side,
-            positionSide=position_side,
-            type=type,
             quantity=wire(quantity),
+            type=type,
             price=wire(price),
+            positionSide=position_side,
             timeInForce=time_in_force,
             newClientOrderId=new_client_order_id,
             tpTriggerPrice=wire(tp_trigger_price),
@@ -237,12 +239,12 @@ class WeexV3HttpClient(WeexV3Transport):
         body = compact(
             symbol=symbol,
             side=side,
-            positionSide=position_side,
-            type=type,
             quantity=wire(quantity),
+            type=type,
             price=wire(price),
-            triggerPrice=wire(trigger_price),
+            positionSide=position_side,
             clientAlgoId=client_algo_id,
+            triggerPrice=wire(trigger_price),
         )
         return await self._call("v3_placeAlgo", _OBJECT, body=body)
 
