@@ -8,7 +8,7 @@ import pytest
 from alphaloop.model import ConfigurationError
 from alphaloop.venues.http import HttpTransport
 from alphaloop.venues.weex import WeexHttpClient
-from alphaloop.venues.weex.v3.api import WeexV3HttpClient
+from alphaloop.venues.weex.v3.api import WeexV3Api
 from alphaloop.venues.weex.v3.client import WeexV3Client, v2, v3
 from alphaloop.venues.weex.venue_core import make_client
 
@@ -19,10 +19,11 @@ async def test_each_version_gets_its_own_hooks_on_the_one_transport() -> None:
     try:
         assert isinstance(old, WeexHttpClient)
         assert isinstance(new, WeexV3Client)
-        assert isinstance(new.raw, WeexV3HttpClient)
+        assert isinstance(new.raw, WeexV3Api)
+        assert new.raw.transport is new
         assert isinstance(old, HttpTransport)
-        assert isinstance(new.raw, HttpTransport)
-        assert new.raw.endpoints["v3_cancelOrder"].method == "DELETE"
+        assert isinstance(new, HttpTransport)
+        assert new.endpoints["v3_cancelOrder"].method == "DELETE"
     finally:
         await old.aclose()
         await new.aclose()

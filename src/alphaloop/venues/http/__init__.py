@@ -10,11 +10,12 @@ docs/architecture.md).
 from alphaloop.venues.http.auth import HeaderSigner, Redactor, SigningAuth
 from alphaloop.venues.http.clock import DEFAULT_WINDOW_MS, SYSTEM_CLOCK, Clock, ServerClock, SystemClock
 from alphaloop.venues.http.encoding import encode_body, encode_query, wire_text
-from alphaloop.venues.http.errors import ErrorClass, ErrorTable
+from alphaloop.venues.http.errors import COMMON_HTTP_STATUSES, ErrorClass, ErrorTable
 from alphaloop.venues.http.ratelimit import AsyncRateLimiter, KeyedRateLimiter, Quota, SlidingWindow
 from alphaloop.venues.http.transport import Call, EndpointSpec, HttpTransport, Limiter, retry_after
 
 __all__ = [
+    "COMMON_HTTP_STATUSES",
     "DEFAULT_WINDOW_MS",
     "SYSTEM_CLOCK",
     "AsyncRateLimiter",

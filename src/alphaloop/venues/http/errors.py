@@ -26,12 +26,22 @@ from alphaloop.model.errors import (
     ExchangeRejectedError,
     ExchangeUnavailableError,
     InvalidOrderError,
+    PermissionDeniedError,
     RateLimitedError,
 )
 
-__all__ = ["ErrorClass", "ErrorTable"]
+__all__ = ["COMMON_HTTP_STATUSES", "ErrorClass", "ErrorTable"]
 
 ErrorClass = type[AlphaloopError]
+
+#: What an HTTP status means when no business code decides, for every dialect; a dialect adds its own.
+COMMON_HTTP_STATUSES: Mapping[int, ErrorClass] = {
+    400: ExchangeRejectedError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: ConfigurationError,  # wrong path: the endpoint table or base URL is wrong
+    429: RateLimitedError,
+}
 
 #: Classes a message substring may replace (the code was too broad or unknown).
 _REFINABLE: frozenset[ErrorClass] = frozenset({InvalidOrderError, ExchangeRejectedError})

@@ -16,7 +16,8 @@ Retry policy, by remedy (the same for every dialect):
   acted, so `UnknownOrderOutcomeError` is raised (carrying the request's client order id) and the
   request is never re-sent; the domain client resolves it by client order id.
 
-Hook interface -- a dialect subclasses `HttpTransport[EndpointT, LimiterT]` and supplies:
+Hook interface -- a dialect subclasses `HttpTransport[EndpointT, LimiterT, CredentialsT]` (its
+path-table row type, its limiter type, its credentials type) and supplies:
 
 =========================  ===================================================================
 class attributes
@@ -38,7 +39,7 @@ class attributes
 hook methods
 ------------------------------------------------------------------------------------------------------------
 ``make_auth()``                              signing: a `SigningAuth` over the dialect's header signer
-                                             (None without credentials: public endpoints only)
+                                             for ``self._credentials`` (None when they are None)
 ``secrets()``                                the credential values to redact from any text leaving us
 ``make_limiter(clock)``                      the default limiter (a constructor argument can replace it)
 ``meter(call)``                              rate-limit keys: wait on the limiter for this call
@@ -64,7 +65,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar, Generic, NoReturn, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, NoReturn, Protocol, Self, TypedDict, TypeVar, Unpack
 from urllib.parse import parse_qsl
 
 import httpx
@@ -85,7 +86,16 @@ from alphaloop.venues.http.clock import DEFAULT_WINDOW_MS, SYSTEM_CLOCK, Clock, 
 from alphaloop.venues.http.encoding import encode_body, encode_query
 from alphaloop.venues.http.errors import ErrorTable
 
-__all__ = ["SNIPPET_CHARS", "Call", "EndpointSpec", "HttpTransport", "Limiter", "retry_after"]
+__all__ = [
+    "SNIPPET_CHARS",
+    "Call",
+    "CallOptions",
+    "EndpointSpec",
+    "HttpTransport",
+    "Limiter",
+    "TransportOptions",
+    "retry_after",
+]
 
 T = TypeVar("T")
 _ANY: TypeAdapter[Any] = TypeAdapter(Any)
@@ -114,8 +124,42 @@ class Limiter(Protocol):
     def block_for(self, seconds: float) -> None: ...
 
 
+class TransportOptions(TypedDict, total=False):
+    """Keyword options every dialect's client accepts (defaults in `HttpTransport.__init__`)."""
+
+    #: an httpx transport to send through (tests: `httpx.MockTransport`, an ASGI app)
+    transport: httpx.AsyncBaseTransport | None
+    #: a client to share; not closed by `aclose` (the caller owns it)
+    http_client: httpx.AsyncClient | None
+    timeout: float
+    clock: Clock
+    #: resync the venue-time offset before signed requests when stale
+    time_sync: bool
+    resync_interval: float
+    #: retries of an idempotent GET after a 429, a failed connection or a 5xx
+    max_retries: int
+    backoff_base: float
+    backoff_cap: float
+
+
 EndpointT = TypeVar("EndpointT", bound=EndpointSpec)
 LimiterT = TypeVar("LimiterT", bound=Limiter)
+CredentialsT = TypeVar("CredentialsT")
+
+
+class CallOptions(TypedDict, total=False):
+    """Per-call options of `_call` / `_call_stamped`."""
+
+    #: query parameters (None values dropped)
+    params: Mapping[str, Any] | None
+    #: JSON body of a POST/PUT
+    body: Mapping[str, Any] | None
+    #: replaces the table's path (a configurable endpoint such as WEEX's uploadAiLog)
+    path: str | None
+    #: the symbol of a per-symbol budget (taken from `body`/`params` when not given)
+    symbol: str | None
+    #: keep the whole envelope instead of its data (dialects that allow it)
+    envelope: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +180,7 @@ class Call(Generic[EndpointT]):
         return f"{self.endpoint.method} {self.path}"
 
 
-class HttpTransport(Generic[EndpointT, LimiterT]):
+class HttpTransport(Generic[EndpointT, LimiterT, CredentialsT]):
     """Shared machinery of a venue's raw HTTP client; see the module docstring for the hooks."""
 
     venue: ClassVar[str]
@@ -154,30 +198,31 @@ class HttpTransport(Generic[EndpointT, LimiterT]):
     def __init__(
         self,
         base_url: str,
+        credentials: CredentialsT | None,
         *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: float = 10.0,
-        clock: Clock = SYSTEM_CLOCK,
         limiter: LimiterT | None = None,
-        time_sync: bool = True,
-        resync_interval: float = 300.0,
-        max_retries: int = 3,
-        backoff_base: float = 0.5,
-        backoff_cap: float = 30.0,
+        **options: Unpack[TransportOptions],
     ) -> None:
-        """A dialect sets its credentials before calling this: `secrets` and `make_auth` read them."""
+        """`credentials` None: public endpoints only. `limiter` None: `make_limiter`'s."""
+        unknown = set(options) - TransportOptions.__optional_keys__
+        if unknown:  # what a plain keyword signature would refuse, for untyped callers
+            raise TypeError(f"{type(self).__name__}() got unexpected keyword arguments {sorted(unknown)}")
+        self._credentials = credentials
         self.base_url = base_url.rstrip("/")
-        self.time_sync = time_sync
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
+        self.time_sync = options.get("time_sync", True)
+        self.max_retries = options.get("max_retries", 3)
+        self.backoff_base = options.get("backoff_base", 0.5)
+        self.backoff_cap = options.get("backoff_cap", 30.0)
         self._redact = Redactor(self.secrets())
-        self._clock = clock
+        self._clock = clock = options.get("clock", SYSTEM_CLOCK)
+        resync_interval = options.get("resync_interval", 300.0)
         self.server_clock = ServerClock(clock, resync_interval=resync_interval, window_ms=self.window_ms)
         self.limiter: LimiterT = limiter or self.make_limiter(clock)
+        http_client = options.get("http_client")
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(transport=transport, timeout=timeout)
+        self._http = http_client or httpx.AsyncClient(
+            transport=options.get("transport"), timeout=options.get("timeout", 10.0)
+        )
         self._auth = self.make_auth()
         self._sync_lock = asyncio.Lock()
         # one logger per dialect, so log configuration can tell the venues apart
@@ -197,6 +242,12 @@ class HttpTransport(Generic[EndpointT, LimiterT]):
     async def aclose(self) -> None:
         if self._owns_http:
             await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     # ------------------------------------------------------------ dialect hooks
 
@@ -291,37 +342,18 @@ class HttpTransport(Generic[EndpointT, LimiterT]):
 
     # ------------------------------------------------------------ requests
 
-    async def _call(
-        self,
-        name: str,
-        adapter: TypeAdapter[T],
-        *,
-        params: Mapping[str, Any] | None = None,
-        body: Mapping[str, Any] | None = None,
-        path: str | None = None,
-        symbol: str | None = None,
-        envelope: bool = False,
-    ) -> T:
-        """Call endpoint `name` and validate the (unwrapped) answer with `adapter`. `path` replaces
-        the table's path (a configurable endpoint); `symbol` picks a per-symbol budget (taken from
-        `body`/`params` when not given); `envelope` keeps the whole envelope."""
-        value, _ = await self._call_stamped(
-            name, adapter, params=params, body=body, path=path, symbol=symbol, envelope=envelope
-        )
+    async def _call(self, name: str, adapter: TypeAdapter[T], **options: Unpack[CallOptions]) -> T:
+        """Call endpoint `name` and validate the (unwrapped) answer with `adapter`."""
+        value, _ = await self._call_stamped(name, adapter, **options)
         return value
 
     async def _call_stamped(
-        self,
-        name: str,
-        adapter: TypeAdapter[T],
-        *,
-        params: Mapping[str, Any] | None = None,
-        body: Mapping[str, Any] | None = None,
-        path: str | None = None,
-        symbol: str | None = None,
-        envelope: bool = False,
+        self, name: str, adapter: TypeAdapter[T], **options: Unpack[CallOptions]
     ) -> tuple[T, int | None]:
         """`_call`, also returning the envelope's server time in ms (None if the dialect has none)."""
+        params = options.get("params")
+        body = options.get("body")
+        symbol = options.get("symbol")
         endpoint: EndpointT = self.endpoints[name]
         if endpoint.private and self._auth is None:
             needs = f"needs {self.venue_label} credentials{self.credentials_hint}"
@@ -331,13 +363,13 @@ class HttpTransport(Generic[EndpointT, LimiterT]):
             symbol = str(found) if found else None
         call = Call(
             endpoint,
-            path or endpoint.path,
+            options.get("path") or endpoint.path,
             encode_query(params, sort_keys=self.sort_keys),
             encode_body(body or {}, sort_keys=self.sort_keys)
             if endpoint.method in self.body_methods
             else b"",
             symbol,
-            envelope,
+            options.get("envelope", False),
         )
         resynced = False
         attempt = 0

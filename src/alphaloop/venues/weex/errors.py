@@ -1,14 +1,8 @@
-"""WEEX error codes and HTTP statuses mapped onto alphaloop's error hierarchy (model/errors.py).
+"""WEEX's error table: business codes (spec 2.5, 4.3), message substrings and HTTP statuses (spec
+4.1) mapped onto alphaloop's error hierarchy, resolved in the order `venues/http/errors.py` states.
 
-Resolution order, most specific first:
-
-1. the business ``code`` in the error envelope (`EXACT_CODES`, spec sections 2.5 and 4.3);
-2. a substring of the (lower-cased) ``msg`` (`SUBSTRINGS`), which refines broad codes such as
-   40020 "Parameter symbol is invalid" and catches undocumented codes;
-3. the HTTP status (`HTTP_STATUSES`, spec section 4.1).
-
-Clients branch on the code, never on the wording (it varies by locale); substrings only refine.
-The venue's code, message and HTTP status stay on the raised exception.
+Substrings refine broad codes such as 40020 "Parameter symbol is invalid" and catch undocumented
+ones; `envelope_code` reads `{"code", "msg"}` error bodies.
 """
 
 from __future__ import annotations
@@ -16,20 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from alphaloop.model.errors import (
-    AuthenticationError,
-    ConfigurationError,
-    ExchangeRejectedError,
-    InsufficientFundsError,
-    InvalidOrderError,
-    LeverageLimitError,
-    OrderNotFoundError,
-    PermissionDeniedError,
-    RateLimitedError,
-    SymbolNotAllowedError,
-    TimestampSkewError,
-)
-from alphaloop.venues.http.errors import ErrorClass, ErrorTable
+from alphaloop.model import errors as err
+from alphaloop.venues.http.errors import COMMON_HTTP_STATUSES, ErrorClass, ErrorTable
 from alphaloop.venues.weex.constants import VENUE_NAME
 
 __all__ = [
@@ -46,67 +28,63 @@ __all__ = [
 #: Business codes (spec 2.5, 4.3). Every code the spec documents is listed.
 EXACT_CODES: Mapping[str, ErrorClass] = {
     # authentication: our key, signature or headers are wrong; retrying cannot help
-    "40001": AuthenticationError,  # ACCESS_KEY header missing
-    "40002": AuthenticationError,  # ACCESS_SIGN header missing
-    "40003": AuthenticationError,  # ACCESS_TIMESTAMP header missing
-    "40005": AuthenticationError,  # timestamp not a ms integer (the client resyncs and retries once first)
-    "40006": AuthenticationError,  # unknown key
-    "40007": ConfigurationError,  # Content-Type: a client bug, not a credential problem
-    "40008": TimestampSkewError,  # outside the 30 s window: resync the clock
-    "40009": AuthenticationError,  # signature mismatch
-    "40011": AuthenticationError,  # passphrase header missing
-    "40012": AuthenticationError,  # wrong key/passphrase pair
+    "40001": err.AuthenticationError,  # ACCESS_KEY header missing
+    "40002": err.AuthenticationError,  # ACCESS_SIGN header missing
+    "40003": err.AuthenticationError,  # ACCESS_TIMESTAMP header missing
+    "40005": err.AuthenticationError,  # timestamp not a ms integer (resynced and retried once first)
+    "40006": err.AuthenticationError,  # unknown key
+    "40007": err.ConfigurationError,  # Content-Type: a client bug, not a credential problem
+    "40008": err.TimestampSkewError,  # outside the 30 s window: resync the clock
+    "40009": err.AuthenticationError,  # signature mismatch
+    "40011": err.AuthenticationError,  # passphrase header missing
+    "40012": err.AuthenticationError,  # wrong key/passphrase pair
     # permissions: valid key, but not allowed to do this
-    "40013": PermissionDeniedError,  # account frozen
-    "40014": PermissionDeniedError,  # key lacks the permission
-    "40016": PermissionDeniedError,  # must bind phone / Google Authenticator
-    "40018": PermissionDeniedError,  # IP not on the allow-list
-    "40022": PermissionDeniedError,  # HTTP 403 operation not allowed
-    "40753": PermissionDeniedError,  # API permission disabled
-    "50004": PermissionDeniedError,  # endpoint not allowed for this key
+    "40013": err.PermissionDeniedError,  # account frozen
+    "40014": err.PermissionDeniedError,  # key lacks the permission
+    "40016": err.PermissionDeniedError,  # must bind phone / Google Authenticator
+    "40018": err.PermissionDeniedError,  # IP not on the allow-list
+    "40022": err.PermissionDeniedError,  # HTTP 403 operation not allowed
+    "40753": err.PermissionDeniedError,  # API permission disabled
+    "50004": err.PermissionDeniedError,  # endpoint not allowed for this key
     # rate limit
-    "429": RateLimitedError,
+    "429": err.RateLimitedError,
     # definitive rejections
     # 40015 "System error" is also what the venue answers for a preset TP/SL on the wrong side of the
     # entry price (FIELD), so it is treated as a rejection: re-sending the same order is not safe.
-    "40015": ExchangeRejectedError,
-    "40017": InvalidOrderError,  # parameter validation failed
-    "40019": InvalidOrderError,  # parameter cannot be empty
-    "40020": InvalidOrderError,  # parameter invalid (refined by SUBSTRINGS, e.g. symbol)
-    "40912": InvalidOrderError,  # batch cancel above 50
-    "40913": InvalidOrderError,  # neither orderId nor clientOid
-    "50003": SymbolNotAllowedError,  # no permission to trade this pair
-    "50005": OrderNotFoundError,
-    "50007": LeverageLimitError,
+    "40015": err.ExchangeRejectedError,
+    "40017": err.InvalidOrderError,  # parameter validation failed
+    "40019": err.InvalidOrderError,  # parameter cannot be empty
+    "40020": err.InvalidOrderError,  # parameter invalid (refined by SUBSTRINGS, e.g. symbol)
+    "40912": err.InvalidOrderError,  # batch cancel above 50
+    "40913": err.InvalidOrderError,  # neither orderId nor clientOid
+    "50003": err.SymbolNotAllowedError,  # no permission to trade this pair
+    "50005": err.OrderNotFoundError,
+    "50007": err.LeverageLimitError,
 }
 
 #: (substring of the lower-cased msg, class); first match wins.
 SUBSTRINGS: tuple[tuple[str, ErrorClass], ...] = (
-    ("parameter symbol", SymbolNotAllowedError),
-    ("permission to trade this pair", SymbolNotAllowedError),
-    ("insufficient", InsufficientFundsError),
-    ("not enough", InsufficientFundsError),
-    ("balance", InsufficientFundsError),
-    ("margin is not", InsufficientFundsError),
-    ("leverage", LeverageLimitError),
-    ("order does not exist", OrderNotFoundError),
-    ("order not exist", OrderNotFoundError),
-    ("too many requests", RateLimitedError),
-    ("too frequent", RateLimitedError),
-    ("timestamp expired", TimestampSkewError),
-    ("timestamp has expired", TimestampSkewError),
-    ("ip request", PermissionDeniedError),
-    ("whitelist", PermissionDeniedError),
+    ("parameter symbol", err.SymbolNotAllowedError),
+    ("permission to trade this pair", err.SymbolNotAllowedError),
+    ("insufficient", err.InsufficientFundsError),
+    ("not enough", err.InsufficientFundsError),
+    ("balance", err.InsufficientFundsError),
+    ("margin is not", err.InsufficientFundsError),
+    ("leverage", err.LeverageLimitError),
+    ("order does not exist", err.OrderNotFoundError),
+    ("order not exist", err.OrderNotFoundError),
+    ("too many requests", err.RateLimitedError),
+    ("too frequent", err.RateLimitedError),
+    ("timestamp expired", err.TimestampSkewError),
+    ("timestamp has expired", err.TimestampSkewError),
+    ("ip request", err.PermissionDeniedError),
+    ("whitelist", err.PermissionDeniedError),
 )
 
 #: HTTP statuses when no business code decides (spec 4.1).
 HTTP_STATUSES: Mapping[int, ErrorClass] = {
-    400: ExchangeRejectedError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: ConfigurationError,  # wrong path: the endpoint table or base URL is wrong
-    429: RateLimitedError,
-    521: PermissionDeniedError,  # "Web Server is Down - IP not whitelisted"
+    **COMMON_HTTP_STATUSES,
+    521: err.PermissionDeniedError,  # "Web Server is Down - IP not whitelisted"
 }
 
 

@@ -12,6 +12,8 @@ from alphaloop.venues.weex.api_account import AccountApi
 from alphaloop.venues.weex.api_market import MarketApi
 from alphaloop.venues.weex.api_order import OrderApi
 
+__all__ = ["WeexHttpClient"]
+
 
 class WeexHttpClient(MarketApi, AccountApi, OrderApi):
     """Async raw client. Construct with `(base_url, credentials, *, transport=..., timeout=10.0,
@@ -19,9 +21,3 @@ class WeexHttpClient(MarketApi, AccountApi, OrderApi):
 
     Use as `async with WeexHttpClient(...) as client:` or call `aclose()`.
     """
-
-    async def __aenter__(self) -> WeexHttpClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()

@@ -30,6 +30,7 @@ from alphaloop.model import (
     TriggerKind,
 )
 from alphaloop.model.instruments import decimal_step, from_weex_symbol
+from alphaloop.venues.common.wire import positive, raw, symbol_parts
 from alphaloop.venues.weex.constants import VENUE_NAME
 from alphaloop.venues.weex.schemas import (
     Asset,
@@ -119,12 +120,7 @@ def _malformed(message: str) -> MalformedResponseError:
 
 
 def _raw(wire: Wire) -> dict[str, object]:
-    return wire.model_dump(mode="json", by_alias=False)
-
-
-def _positive(value: Decimal | None) -> Decimal | None:
-    """Venues write "0" for "none" (price of a market order, average of an unfilled one)."""
-    return value if value is not None and value != 0 else None
+    return raw(wire, by_alias=False)
 
 
 def unified(venue_symbol: str) -> str:
@@ -138,8 +134,7 @@ def parse_instrument(contract: Contract) -> Instrument:
     """Contract row -> Instrument, with the rounding rules of spec section 6:
     price tick = priceEndStep x 10^-tick_size; size step = max(10^-size_increment, contract_val)."""
     symbol = unified(contract.symbol)
-    base, rest = symbol.split("/")
-    quote, settle = rest.split(":")
+    base, quote, settle = symbol_parts(symbol)
     end_step = contract.priceEndStep if contract.priceEndStep and contract.priceEndStep > 0 else Decimal(1)
     price_tick = end_step * decimal_step(contract.tick_size)
     size_step = decimal_step(contract.size_increment)
@@ -158,8 +153,8 @@ def parse_instrument(contract: Contract) -> Instrument:
         size_step=size_step,
         min_size=min_size,
         max_size=max_size,
-        max_market_open_size=_positive(contract.marketOpenLimitSize),
-        max_position_size=_positive(contract.maxPositionSize),
+        max_market_open_size=positive(contract.marketOpenLimitSize),
+        max_position_size=positive(contract.maxPositionSize),
         min_leverage=contract.minLeverage or 1,
         max_leverage=contract.maxLeverage or 20,
         maker_fee=contract.makerFeeRate if contract.makerFeeRate is not None else Decimal("0.0002"),
@@ -272,7 +267,7 @@ def parse_position(wire: PositionWire) -> Position:
         margin_mode=margin_mode,
         margin=wire.marginSize or Decimal(0),
         unrealized_pnl=wire.unrealizePnl or Decimal(0),
-        liquidation_price=_positive(wire.liquidatePrice),
+        liquidation_price=positive(wire.liquidatePrice),
         id=wire.id,
         timestamp=wire.updated_time or wire.created_time,
         raw=_raw(wire),
@@ -317,7 +312,7 @@ def parse_plan_order(wire: PlanOrderWire, *, last_price: Decimal | None = None) 
     intent = _PLAN_TYPE_CODES.get(wire.type)
     if intent is None:
         raise _malformed(f"trigger order {wire.order_id}: unknown type {wire.type!r}")
-    trigger_price = _positive(wire.triggerPrice)
+    trigger_price = positive(wire.triggerPrice)
     return _order(
         wire,
         intent,
@@ -336,7 +331,7 @@ def _order(
     trigger_kind: TriggerKind | None = None,
 ) -> Order:
     """The fields normal and trigger orders share; only their type and status vocabularies differ."""
-    price = _positive(wire.price)
+    price = positive(wire.price)
     return Order(
         id=wire.order_id,
         symbol=unified(wire.symbol),
@@ -346,14 +341,14 @@ def _order(
         amount=wire.size,
         filled=wire.filled_qty or Decimal(0),
         price=price,
-        average_price=_positive(wire.price_avg),
+        average_price=positive(wire.price_avg),
         fee=abs(wire.fee or Decimal(0)),
         realized_pnl=wire.totalProfits or Decimal(0),
         client_order_id=wire.client_oid,
         time_in_force=_TIF_WORDS.get(wire.order_type.lower(), TimeInForce.GTC),
         timestamp=wire.createTime,
-        take_profit_price=_positive(wire.presetTakeProfitPrice),
-        stop_loss_price=_positive(wire.presetStopLossPrice),
+        take_profit_price=positive(wire.presetTakeProfitPrice),
+        stop_loss_price=positive(wire.presetStopLossPrice),
         trigger_price=trigger_price,
         trigger_kind=trigger_kind,
         raw=_raw(wire),

@@ -6,27 +6,25 @@ ACCESS-SIGN = Base64(HMAC-SHA256(secret, timestamp + METHOD + path + ["?" + quer
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 
+from alphaloop.venues.http.signing import hmac_sha256, prehash
 
-def string_to_sign(timestamp: str, method: str, path: str, query: str = "", body: str = "") -> str:
-    """The exact text WEEX signs; `query` is the raw text after `?` (no leading `?`)."""
-    query = query.removeprefix("?")
-    return f"{timestamp}{method.upper()}{path}{'?' + query if query else ''}{body}"
+__all__ = ["sign", "sign_ws_login", "string_to_sign", "verify"]
+
+#: The exact text WEEX signs; `query` is the raw text after `?`.
+string_to_sign = prehash
 
 
 def sign(secret: str, timestamp: str, method: str, path: str, query: str = "", body: str = "") -> str:
     """Base64 HMAC-SHA256 signature for one request."""
     message = string_to_sign(timestamp, method, path, query, body)
-    digest = hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
+    return base64.b64encode(hmac_sha256(secret, message)).decode()
 
 
 def sign_ws_login(secret: str, timestamp: str, path: str = "/v2/ws/private") -> str:
     """Signature for the private WebSocket handshake: timestamp + path, no method or body."""
-    digest = hmac.new(secret.encode(), f"{timestamp}{path}".encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
+    return base64.b64encode(hmac_sha256(secret, f"{timestamp}{path}")).decode()
 
 
 def verify(

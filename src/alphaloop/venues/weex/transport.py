@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Unpack
 
-import httpx
 from pydantic import SecretStr, TypeAdapter
 
 from alphaloop.model.errors import AlphaloopError
 from alphaloop.venues.http.auth import SigningAuth
-from alphaloop.venues.http.clock import SYSTEM_CLOCK, Clock, ServerClock
+from alphaloop.venues.http.clock import Clock, ServerClock
 from alphaloop.venues.http.errors import ErrorTable
 from alphaloop.venues.http.ratelimit import AsyncRateLimiter, Quota
-from alphaloop.venues.http.transport import Call, HttpTransport
+from alphaloop.venues.http.transport import Call, HttpTransport, TransportOptions
 from alphaloop.venues.weex import errors, signing
 from alphaloop.venues.weex.constants import (
     DEFAULT_AI_LOG_PATH,
@@ -89,7 +88,7 @@ class WeexAuth(SigningAuth):
         super().__init__(signer, server_clock)
 
 
-class WeexTransport(HttpTransport[Endpoint, AsyncRateLimiter]):
+class WeexTransport(HttpTransport[Endpoint, AsyncRateLimiter, "WeexCredentials"]):
     """Shared machinery of `WeexHttpClient`; the endpoint methods live in the `api_*` mixins."""
 
     venue: ClassVar[str] = VENUE_NAME
@@ -105,35 +104,16 @@ class WeexTransport(HttpTransport[Endpoint, AsyncRateLimiter]):
         base_url: str,
         credentials: WeexCredentials | None,
         *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: float = 10.0,
         locale: str = "en-US",
         ai_log_path: str = DEFAULT_AI_LOG_PATH,
-        clock: Clock = SYSTEM_CLOCK,
         limiter: AsyncRateLimiter | None = None,
-        time_sync: bool = True,
-        resync_interval: float = 300.0,
-        max_retries: int = 3,
-        backoff_base: float = 0.5,
-        backoff_cap: float = 30.0,
+        **options: Unpack[TransportOptions],
     ) -> None:
+        """`locale` is sent as a header (error wording); `ai_log_path` is the uploadAiLog path of the
+        competition round; see `TransportOptions` for the rest."""
         self.locale = locale
         self.ai_log_path = ai_log_path
-        self._credentials = credentials
-        super().__init__(
-            base_url,
-            transport=transport,
-            http_client=http_client,
-            timeout=timeout,
-            clock=clock,
-            limiter=limiter,
-            time_sync=time_sync,
-            resync_interval=resync_interval,
-            max_retries=max_retries,
-            backoff_base=backoff_base,
-            backoff_cap=backoff_cap,
-        )
+        super().__init__(base_url, credentials, limiter=limiter, **options)
 
     # ------------------------------------------------------------ hooks
 

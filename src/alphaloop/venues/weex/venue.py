@@ -27,7 +27,6 @@ from alphaloop.model import (
     ExchangeRejectedError,
     FundingRate,
     InvalidOrderError,
-    LeverageLimitError,
     MarginMode,
     Order,
     OrderBook,
@@ -192,14 +191,7 @@ class WeexVenue(WeexVenueCore):
         self, symbol: str, leverage: int, *, margin_mode: MarginMode = MarginMode.CROSS
     ) -> None:
         """Set both sides' leverage, switching the symbol's margin mode first when it differs."""
-        unified = self._tradable(symbol)
-        self._check_leverage(leverage)
-        if self._instruments is not None and unified in self._instruments:
-            venue_max = self._instruments[unified].max_leverage
-            if leverage > venue_max:
-                raise LeverageLimitError(
-                    f"{unified}: leverage {leverage} above the venue maximum {venue_max}", venue=VENUE_NAME
-                )
+        unified = self._leverage_allowed(symbol, leverage)
         venue_symbol = to_weex_symbol(unified)
         code = MARGIN_MODE_CODES[margin_mode]
         # WEEX refuses a leverage whose marginMode is not the symbol's current mode (spec 7.19):

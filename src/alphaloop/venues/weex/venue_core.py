@@ -6,28 +6,23 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterable
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Unpack
 
 from alphaloop.model import (
-    COMPETITION_MAX_LEVERAGE,
-    COMPETITION_SYMBOLS,
-    AlphaloopError,
     CancelResult,
     ConfigurationError,
     Instrument,
     InvalidOrderError,
-    LeverageLimitError,
     MarginMode,
     Order,
     OrderNotFoundError,
-    Side,
     SymbolNotAllowedError,
     TransientError,
     UnknownOrderOutcomeError,
 )
 from alphaloop.model.instruments import to_unified_symbol, to_weex_symbol
+from alphaloop.venues.common.core import CoreOptions, VenueCore
 from alphaloop.venues.weex.constants import (
     MAX_CLIENT_OID_LENGTH,
     VENUE_NAME,
@@ -52,9 +47,7 @@ def make_client(api: str, base_url: str, credentials: WeexCredentials | None, **
     if api == "v2":
         return WeexHttpClient(base_url, credentials, **options)
     if api == "v3":
-        from alphaloop.venues.weex.v3.api import WeexV3HttpClient
-
-        return WeexV3Client(WeexV3HttpClient(base_url, credentials, **options))
+        return WeexV3Client(base_url, credentials, **options)
     raise ConfigurationError(
         f"WEEX api must be one of {', '.join(API_VERSIONS)}, not {api!r}", venue=VENUE_NAME
     )
@@ -79,64 +72,30 @@ def new_client_oid() -> str:
     return "al" + uuid.uuid4().hex
 
 
-class WeexVenueCore:
+class WeexVenueCore(VenueCore[WeexClient]):
     """Guards and helpers under `WeexVenue`; see `venue.py` for the port."""
 
     name = VENUE_NAME
+    label = "WEEX"
+    unlisted = "is not listed by WEEX"
 
     def __init__(
         self,
         client: WeexClient,
         *,
-        allowed_symbols: Iterable[str] = COMPETITION_SYMBOLS,
-        max_leverage: int = COMPETITION_MAX_LEVERAGE,
-        margin_mode: MarginMode = MarginMode.CROSS,
-        outcome_checks: int = 3,
-        outcome_check_interval: float = 1.0,
         client_oid_factory: Callable[[], str] = new_client_oid,
+        **options: Unpack[CoreOptions],
     ) -> None:
-        if not 1 <= max_leverage <= COMPETITION_MAX_LEVERAGE:
-            raise ConfigurationError(
-                f"max_leverage {max_leverage} must be between 1 and {COMPETITION_MAX_LEVERAGE}"
-            )
-        if outcome_checks < 1:
-            raise ConfigurationError("outcome_checks must be at least 1")
-        self.client = client
-        self.allowed_symbols = frozenset(to_unified_symbol(s) for s in allowed_symbols)
-        self.max_leverage = max_leverage
-        self.margin_mode = margin_mode
-        self.outcome_checks = outcome_checks
-        self.outcome_check_interval = outcome_check_interval
+        super().__init__(client, **options)
         self._new_client_oid = client_oid_factory
-        self._instruments: dict[str, Instrument] | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(client={self.client!r}, max_leverage={self.max_leverage})"
-
-    async def close(self) -> None:
-        await self.client.aclose()
 
     # ------------------------------------------------------------ guards and helpers
 
     def _venue_symbol(self, symbol: str) -> str:
         return to_weex_symbol(to_unified_symbol(symbol))
-
-    def _tradable(self, symbol: str) -> str:
-        """Unified symbol if it may be traded, else `SymbolNotAllowedError` (no request is made)."""
-        unified = to_unified_symbol(symbol)
-        if unified not in self.allowed_symbols:
-            allowed = ", ".join(sorted(self.allowed_symbols))
-            raise SymbolNotAllowedError(
-                f"{unified} is not in the allowed symbol set ({allowed}); refusing to trade it",
-                venue=VENUE_NAME,
-            )
-        return unified
-
-    def _check_leverage(self, leverage: int) -> None:
-        if leverage < 1 or leverage > self.max_leverage:
-            raise LeverageLimitError(
-                f"leverage {leverage} is outside 1..{self.max_leverage} (competition cap)", venue=VENUE_NAME
-            )
 
     def _client_oid(self, given: str | None) -> str:
         client_oid = given if given is not None else self._new_client_oid()
@@ -147,44 +106,16 @@ class WeexVenueCore:
             )
         return client_oid
 
-    async def instrument(self, symbol: str) -> Instrument:
-        unified = to_unified_symbol(symbol)
-        instruments = await self.load_instruments()
-        if unified not in instruments:
-            raise SymbolNotAllowedError(f"{unified} is not listed by WEEX", venue=VENUE_NAME)
-        return instruments[unified]
-
-    @staticmethod
-    def _round_price(instrument: Instrument, price: Decimal, side: Side) -> Decimal:
-        """Buys round down and sells round up: never a worse price than asked."""
-        rounded = instrument.round_price(price, up=side is Side.SELL)
-        instrument.check_price(rounded)
-        return rounded
-
-    @staticmethod
-    def _round_size(instrument: Instrument, amount: Decimal, *, market_open: bool) -> Decimal:
-        size = instrument.round_size(amount)
-        if size <= 0:
-            raise InvalidOrderError(
-                f"{instrument.symbol}: size {amount} rounds down to 0 "
-                f"with the size step {instrument.size_step}",
-                venue=VENUE_NAME,
-            )
-        instrument.check_size(size, market_open=market_open)
-        return size
-
-    async def load_instruments(self, *, reload: bool = False) -> dict[str, Instrument]:
-        if self._instruments is None or reload:
-            instruments: dict[str, Instrument] = {}
-            for contract in await self.client.get_market_contracts():
-                try:
-                    instrument = parse_instrument(contract)
-                except SymbolNotAllowedError:
-                    logger.debug("skipping contract %r: not a cmt_<base>usdt symbol", contract.symbol)
-                    continue
-                instruments[instrument.symbol] = instrument
-            self._instruments = instruments
-        return dict(self._instruments)
+    async def _list_instruments(self) -> dict[str, Instrument]:
+        instruments: dict[str, Instrument] = {}
+        for contract in await self.client.get_market_contracts():
+            try:
+                instrument = parse_instrument(contract)
+            except SymbolNotAllowedError:
+                logger.debug("skipping contract %r: not a cmt_<base>usdt symbol", contract.symbol)
+                continue
+            instruments[instrument.symbol] = instrument
+        return instruments
 
     async def _detail_or(self, order_id: str, fallback: Order) -> Order:
         """The venue's view of a just-placed order; the order exists, so a failed lookup is not fatal."""
@@ -197,27 +128,10 @@ class WeexVenueCore:
     async def _resolve_outcome(
         self, venue_symbol: str, client_oid: str, cause: UnknownOrderOutcomeError, *, plan: bool
     ) -> Order:
-        last_error: AlphaloopError = cause
-        for check in range(self.outcome_checks):
-            if check:
-                await self.client.clock.sleep(self.outcome_check_interval)
-            try:
-                found = await self._find_by_client_oid(venue_symbol, client_oid, plan=plan)
-            except AlphaloopError as exc:
-                last_error = exc
-                logger.warning("outcome check %d for %s failed: %s", check + 1, client_oid, exc)
-                continue
-            if found is not None:
-                logger.info("order with client id %s found after a lost answer: %s", client_oid, found.id)
-                return found
-        raise UnknownOrderOutcomeError(
-            f"{venue_symbol}: order with client id {client_oid} not found after {self.outcome_checks} "
-            f"checks; it may still exist -- reconcile before trading",
-            client_order_id=client_oid,
-            venue=VENUE_NAME,
-            code=cause.code,
-            http_status=cause.http_status,
-        ) from last_error
+        async def lookup() -> Order | None:
+            return await self._find_by_client_oid(venue_symbol, client_oid, plan=plan)
+
+        return await self._await_outcome(venue_symbol, client_oid, cause, lookup)
 
     async def _find_by_client_oid(self, venue_symbol: str, client_oid: str, *, plan: bool) -> Order | None:
         for order in await self.client.get_order_current(venue_symbol, limit=PAGE_SIZE):

@@ -14,14 +14,10 @@ from alphaloop.venues.woox.api_algo import AlgoApi
 from alphaloop.venues.woox.api_public import PublicApi
 from alphaloop.venues.woox.api_trade import TradeApi
 
+__all__ = ["WooxHttpClient"]
+
 
 class WooxHttpClient(PublicApi, AccountApi, TradeApi, AlgoApi):
     """Async raw client. Construct with `(base_url, credentials, *, transport=..., timeout=10.0,
     clock=SYSTEM_CLOCK, ...)`; see `WooxTransport`. Use as `async with WooxHttpClient(...) as client:`
     or call `aclose()`."""
-
-    async def __aenter__(self) -> WooxHttpClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()

@@ -35,6 +35,7 @@ from alphaloop.model import (
     TriggerKind,
 )
 from alphaloop.model.instruments import from_woox_symbol
+from alphaloop.venues.common.wire import positive, raw, symbol_parts
 from alphaloop.venues.woox.constants import (
     DEFAULT_FUNDING_INTERVAL_HOURS,
     DEFAULT_MAKER_FEE,
@@ -100,12 +101,7 @@ def _malformed(message: str) -> MalformedResponseError:
 
 
 def _raw(wire: Wire) -> dict[str, object]:
-    return wire.model_dump(mode="json", by_alias=True)
-
-
-def _positive(value: Decimal | None) -> Decimal | None:
-    """WOO X writes 0 (or null) for "none": price of a market order, average of an unfilled one."""
-    return value if value is not None and value != 0 else None
+    return raw(wire, by_alias=True)
 
 
 def unified(venue_symbol: str) -> str:
@@ -178,8 +174,7 @@ def parse_instrument(
     """Instrument row -> Instrument. Quantities are base coin (contract size 1); the price band
     ratios `bidCapRatio` 1.1 / `askFloorRatio` 0.9 become the model's 0.1 / 0.1."""
     symbol = unified(wire.symbol)
-    base, rest = symbol.split("/")
-    quote, settle = rest.split(":")
+    base, quote, settle = symbol_parts(symbol)
     min_size = wire.baseMin if wire.baseMin else wire.baseTick
     max_leverage = 20
     if wire.baseIMR and wire.baseIMR > 0:
@@ -321,7 +316,7 @@ def parse_position(wire: PositionWire) -> Position | None:
         margin_mode=mode,
         margin=margin,
         unrealized_pnl=upnl,
-        liquidation_price=_positive(wire.estLiqPrice),
+        liquidation_price=positive(wire.estLiqPrice),
         timestamp=wire.timestamp,
         raw=_raw(wire),
     )
@@ -372,8 +367,8 @@ def parse_order(wire: OrderWire) -> Order:
         status=order_status(wire.status),
         amount=wire.quantity or Decimal(0),
         filled=wire.executed or Decimal(0),
-        price=None if market else _positive(wire.price),
-        average_price=_positive(wire.averageExecutedPrice),
+        price=None if market else positive(wire.price),
+        average_price=positive(wire.averageExecutedPrice),
         fee=abs(wire.totalFee or Decimal(0)),
         realized_pnl=wire.realizedPnl or Decimal(0),
         client_order_id=wire.clientOrderId,
@@ -435,8 +430,8 @@ def _algo_order(wire: AlgoOrderWire, intent: OrderIntent) -> Order:
         status=algo_status(wire),
         amount=wire.quantity or Decimal(0),
         filled=wire.totalExecutedQuantity or Decimal(0),
-        price=None if market else _positive(wire.price),
-        average_price=_positive(wire.averageExecutedPrice),
+        price=None if market else positive(wire.price),
+        average_price=positive(wire.averageExecutedPrice),
         fee=abs(wire.totalFee or Decimal(0)),
         realized_pnl=wire.realizedPnl or Decimal(0),
         client_order_id=wire.clientAlgoOrderId,
@@ -478,7 +473,7 @@ def parse_trigger_order(wire: AlgoOrderWire, *, parent: AlgoOrderWire | None = N
             amount=order.amount or parent.quantity or Decimal(0),
             client_order_id=order.client_order_id or parent.clientAlgoOrderId,
         )
-    return replace(order, trigger_price=_positive(wire.triggerPrice), trigger_kind=kind)
+    return replace(order, trigger_price=positive(wire.triggerPrice), trigger_kind=kind)
 
 
 def parse_trigger_orders(wire: AlgoOrderWire) -> list[Order]:

@@ -9,20 +9,19 @@ shown signature `20da0852...` is the V1 one, see the spec's verdict in 1.2.)
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
+from alphaloop.venues.http.signing import hmac_sha256, prehash
 
-def string_to_sign(timestamp: str, method: str, path: str, query: str = "", body: str = "") -> str:
-    """The exact text WOO X signs; `query` is the raw text after `?` (a leading `?` is tolerated)."""
-    query = query.removeprefix("?")
-    return f"{timestamp}{method.upper()}{path}{'?' + query if query else ''}{body}"
+__all__ = ["sign", "sign_v1", "string_to_sign", "verify"]
+
+#: The exact text WOO X signs; `query` is the raw text after `?` (a leading `?` is tolerated).
+string_to_sign = prehash
 
 
 def sign(secret: str, timestamp: str, method: str, path: str, query: str = "", body: str = "") -> str:
     """Lower-case hex HMAC-SHA256 signature for one request."""
-    message = string_to_sign(timestamp, method, path, query, body)
-    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+    return hmac_sha256(secret, string_to_sign(timestamp, method, path, query, body)).hex()
 
 
 def verify(
@@ -35,4 +34,4 @@ def verify(
 
 def sign_v1(secret: str, timestamp: str, params: str) -> str:
     """The legacy V1 scheme (`params|timestamp`), kept only to document the seed's mistaken example."""
-    return hmac.new(secret.encode(), f"{params}|{timestamp}".encode(), hashlib.sha256).hexdigest()
+    return hmac_sha256(secret, f"{params}|{timestamp}").hex()

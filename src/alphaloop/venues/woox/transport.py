@@ -14,12 +14,11 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import httpx
 from pydantic import SecretStr, TypeAdapter
 
 from alphaloop.model.errors import MalformedResponseError
 from alphaloop.venues.http.auth import SigningAuth
-from alphaloop.venues.http.clock import SYSTEM_CLOCK, Clock, ServerClock
+from alphaloop.venues.http.clock import Clock, ServerClock
 from alphaloop.venues.http.errors import ErrorTable
 from alphaloop.venues.http.ratelimit import KeyedRateLimiter
 from alphaloop.venues.http.transport import Call, HttpTransport
@@ -80,8 +79,10 @@ class WooxRateLimiter(KeyedRateLimiter):
         return self.used_key(self.scope_key(endpoint, symbol), endpoint.quota)
 
 
-class WooxTransport(HttpTransport[Endpoint, WooxRateLimiter]):
-    """Shared machinery of `WooxHttpClient`; the endpoint methods live in the `api_*` mixins."""
+class WooxTransport(HttpTransport[Endpoint, WooxRateLimiter, "WooxCredentials"]):
+    """Shared machinery of `WooxHttpClient`; the endpoint methods live in the `api_*` mixins.
+
+    Construct with `(base_url, credentials, *, limiter=None, **TransportOptions)`."""
 
     venue: ClassVar[str] = VENUE_NAME
     venue_label: ClassVar[str] = "WOO X"
@@ -92,37 +93,6 @@ class WooxTransport(HttpTransport[Endpoint, WooxRateLimiter]):
     credentials_hint: ClassVar[str] = " (WOOX_API_KEY, WOOX_API_SECRET)"
     client_id_keys: ClassVar[tuple[str, ...]] = ("clientOrderId", "clientAlgoOrderId")
     payload_name: ClassVar[str] = "data"
-
-    def __init__(
-        self,
-        base_url: str,
-        credentials: WooxCredentials | None,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: float = 10.0,
-        clock: Clock = SYSTEM_CLOCK,
-        limiter: WooxRateLimiter | None = None,
-        time_sync: bool = True,
-        resync_interval: float = 300.0,
-        max_retries: int = 3,
-        backoff_base: float = 0.5,
-        backoff_cap: float = 30.0,
-    ) -> None:
-        self._credentials = credentials
-        super().__init__(
-            base_url,
-            transport=transport,
-            http_client=http_client,
-            timeout=timeout,
-            clock=clock,
-            limiter=limiter,
-            time_sync=time_sync,
-            resync_interval=resync_interval,
-            max_retries=max_retries,
-            backoff_base=backoff_base,
-            backoff_cap=backoff_cap,
-        )
 
     # ------------------------------------------------------------ hooks
 

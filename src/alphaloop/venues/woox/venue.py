@@ -37,7 +37,6 @@ from alphaloop.model import (
     Candle,
     FundingRate,
     InvalidOrderError,
-    LeverageLimitError,
     MarginMode,
     Order,
     OrderBook,
@@ -273,14 +272,7 @@ class WooxVenue(WooxAlgoOrders):
     ) -> None:
         """Set the symbol's leverage for `margin_mode`; later orders of the symbol use that margin
         mode (WOO X chooses it per order, so nothing has to be switched first)."""
-        unified = self._tradable(symbol)
-        self._check_leverage(leverage)
-        if self._instruments is not None and unified in self._instruments:
-            venue_max = self._instruments[unified].max_leverage
-            if leverage > venue_max:
-                raise LeverageLimitError(
-                    f"{unified}: leverage {leverage} above the venue maximum {venue_max}", venue=VENUE_NAME
-                )
+        unified = self._leverage_allowed(symbol, leverage)
         self._margin_modes[unified] = margin_mode
         await self.client.put_futures_leverage(
             self._venue_symbol(unified), leverage, margin_mode.value.upper()

@@ -10,30 +10,23 @@ import logging
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from alphaloop.model import (
-    COMPETITION_MAX_LEVERAGE,
-    COMPETITION_SYMBOLS,
     AiLog,
-    AlphaloopError,
-    ConfigurationError,
     Instrument,
     InvalidOrderError,
-    LeverageLimitError,
     MarginMode,
     Order,
     OrderNotFoundError,
-    Side,
-    SymbolNotAllowedError,
     TransientError,
     UnknownOrderOutcomeError,
 )
 from alphaloop.model.instruments import to_unified_symbol, to_woox_symbol
+from alphaloop.venues.common.core import CoreOptions, VenueCore
 from alphaloop.venues.woox.constants import VENUE_NAME
 from alphaloop.venues.woox.http import WooxHttpClient
 from alphaloop.venues.woox.parse import (
@@ -57,42 +50,28 @@ def new_client_order_id() -> str:
     return str(secrets.randbits(62) | 1)
 
 
-class WooxVenueCore:
+class WooxVenueCore(VenueCore[WooxHttpClient]):
     """Guards and helpers under `WooxVenue`; see `venue.py` for the port."""
 
     name = VENUE_NAME
+    label = "WOO X"
+    unlisted = "is not a tradable WOO X perpetual"
 
     def __init__(
         self,
         client: WooxHttpClient,
         *,
-        allowed_symbols: Iterable[str] = COMPETITION_SYMBOLS,
-        max_leverage: int = COMPETITION_MAX_LEVERAGE,
-        margin_mode: MarginMode = MarginMode.CROSS,
         position_mode: PositionMode = "HEDGE_MODE",
         manage_position_mode: bool = True,
         ai_log_file: Path | None = None,
-        outcome_checks: int = 3,
-        outcome_check_interval: float = 1.0,
         client_order_id_factory: Callable[[], str] = new_client_order_id,
+        **options: Unpack[CoreOptions],
     ) -> None:
-        if not 1 <= max_leverage <= COMPETITION_MAX_LEVERAGE:
-            raise ConfigurationError(
-                f"max_leverage {max_leverage} must be between 1 and {COMPETITION_MAX_LEVERAGE}"
-            )
-        if outcome_checks < 1:
-            raise ConfigurationError("outcome_checks must be at least 1")
-        self.client = client
-        self.allowed_symbols = frozenset(to_unified_symbol(s) for s in allowed_symbols)
-        self.max_leverage = max_leverage
-        self.margin_mode = margin_mode
+        super().__init__(client, **options)
         self.position_mode: PositionMode = position_mode
         self.manage_position_mode = manage_position_mode
         self.ai_log_file = ai_log_file
-        self.outcome_checks = outcome_checks
-        self.outcome_check_interval = outcome_check_interval
         self._new_client_order_id = client_order_id_factory
-        self._instruments: dict[str, Instrument] | None = None
         self._margin_modes: dict[str, MarginMode] = {}
         self._mode_checked = False
         self._mode_lock = asyncio.Lock()
@@ -101,74 +80,26 @@ class WooxVenueCore:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(client={self.client!r}, position_mode={self.position_mode})"
 
-    async def close(self) -> None:
-        await self.client.aclose()
-
     # ------------------------------------------------------------ guards and helpers
 
     def _venue_symbol(self, symbol: str) -> str:
         return to_woox_symbol(to_unified_symbol(symbol))
 
-    def _tradable(self, symbol: str) -> str:
-        """Unified symbol if it may be traded, else `SymbolNotAllowedError` (no request is made)."""
-        unified = to_unified_symbol(symbol)
-        if unified not in self.allowed_symbols:
-            allowed = ", ".join(sorted(self.allowed_symbols))
-            raise SymbolNotAllowedError(
-                f"{unified} is not in the allowed symbol set ({allowed}); refusing to trade it",
-                venue=VENUE_NAME,
-            )
-        return unified
-
-    def _check_leverage(self, leverage: int) -> None:
-        if leverage < 1 or leverage > self.max_leverage:
-            raise LeverageLimitError(
-                f"leverage {leverage} is outside 1..{self.max_leverage} (competition cap)", venue=VENUE_NAME
-            )
-
     def _margin_wire(self, unified: str) -> str:
         return MARGIN_MODE_WIRE[self._margin_modes.get(unified, self.margin_mode)]
 
-    async def instrument(self, symbol: str) -> Instrument:
-        unified = to_unified_symbol(symbol)
-        instruments = await self.load_instruments()
-        if unified not in instruments:
-            raise SymbolNotAllowedError(f"{unified} is not a tradable WOO X perpetual", venue=VENUE_NAME)
-        return instruments[unified]
-
-    @staticmethod
-    def _round_price(instrument: Instrument, price: Decimal, side: Side) -> Decimal:
-        """Buys round down and sells round up: never a worse price than asked."""
-        rounded = instrument.round_price(price, up=side is Side.SELL)
-        instrument.check_price(rounded)
-        return rounded
-
-    @staticmethod
-    def _round_size(instrument: Instrument, amount: Decimal) -> Decimal:
-        size = instrument.round_size(amount)
-        if size <= 0:
-            raise InvalidOrderError(
-                f"{instrument.symbol}: size {amount} rounds down to 0 "
-                f"with the size step {instrument.size_step}",
-                venue=VENUE_NAME,
-            )
-        instrument.check_size(size)
-        return size
-
-    async def load_instruments(self, *, reload: bool = False) -> dict[str, Instrument]:
+    async def _list_instruments(self) -> dict[str, Instrument]:
         """Perpetuals whose status is TRADING, keyed by unified symbol (spot rows are skipped)."""
-        if self._instruments is None or reload:
-            instruments: dict[str, Instrument] = {}
-            for row in (await self.client.get_public_instruments()).rows:
-                if not row.symbol.upper().startswith("PERP_"):
-                    continue
-                if row.status.upper() != "TRADING":
-                    logger.debug("skipping %s: status %s", row.symbol, row.status)
-                    continue
-                instrument = parse_instrument(row)
-                instruments[instrument.symbol] = instrument
-            self._instruments = instruments
-        return dict(self._instruments)
+        instruments: dict[str, Instrument] = {}
+        for row in (await self.client.get_public_instruments()).rows:
+            if not row.symbol.upper().startswith("PERP_"):
+                continue
+            if row.status.upper() != "TRADING":
+                logger.debug("skipping %s: status %s", row.symbol, row.status)
+                continue
+            instrument = parse_instrument(row)
+            instruments[instrument.symbol] = instrument
+        return instruments
 
     # ------------------------------------------------------------ client order ids
 
@@ -230,30 +161,15 @@ class WooxVenueCore:
         venue_symbol: str,
         client_id: int,
         cause: UnknownOrderOutcomeError,
-        lookup: Callable[[int], Awaitable[Order]],
+        find: Callable[[int], Awaitable[Order]],
     ) -> Order:
         """Look the order up by its client id a bounded number of times; never re-send it."""
+
+        async def lookup() -> Order | None:
+            return await find(client_id)
+
         text = self._client_texts.get(str(client_id), str(client_id))
-        last_error: AlphaloopError = cause
-        for check in range(self.outcome_checks):
-            if check:
-                await self.client.clock.sleep(self.outcome_check_interval)
-            try:
-                found = await lookup(client_id)
-            except AlphaloopError as exc:
-                last_error = exc
-                logger.warning("outcome check %d for client id %s failed: %s", check + 1, client_id, exc)
-                continue
-            logger.info("order with client id %s found after a lost answer: %s", client_id, found.id)
-            return found
-        raise UnknownOrderOutcomeError(
-            f"{venue_symbol}: order with client id {text} not found after {self.outcome_checks} "
-            f"checks; it may still exist -- reconcile before trading",
-            client_order_id=text,
-            venue=VENUE_NAME,
-            code=cause.code,
-            http_status=cause.http_status,
-        ) from last_error
+        return await self._await_outcome(venue_symbol, text, cause, lookup)
 
     # ------------------------------------------------------------ AI logs
 

@@ -11,11 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
-from alphaloop.venues.weex.v3.api import WeexV3HttpClient
+from alphaloop.venues.weex.v3.api import WeexV3Api
+from alphaloop.venues.weex.v3.client import WeexV3Client
 
 from .fakes import API_KEY, CREDENTIALS, PASSPHRASE, SECRET, T0_MS, FakeClock
 
-Call = Callable[[WeexV3HttpClient], Awaitable[Any]]
+Call = Callable[[WeexV3Api], Awaitable[Any]]
 
 # (id, call, method, path + query, body, signature of spec 2.3, ccxt path, ccxt api, ccxt params)
 CASES: list[tuple[str, Call, str, str, str, str, str, str, dict[str, Any]]] = [
@@ -96,7 +97,7 @@ async def test_requests_match_the_spec_vectors_and_ccxt(
             200, json=[] if request.url.path.endswith(("balance", "closePositions", "Position")) else {}
         )
 
-    client = WeexV3HttpClient(
+    client = WeexV3Client(
         "https://api-contract.weex.test",
         CREDENTIALS,
         transport=httpx.MockTransport(answer),
@@ -104,7 +105,7 @@ async def test_requests_match_the_spec_vectors_and_ccxt(
         time_sync=False,
     )
     async with client:
-        await call(client)
+        await call(client.raw)
     (request,) = sent
     assert (request.method, request.url.raw_path.decode()) == (method, url)
     assert request.content.decode() == body

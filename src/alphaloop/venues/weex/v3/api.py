@@ -1,9 +1,10 @@
-"""`WeexV3HttpClient`: the raw WEEX contract API v3 client, one method per endpoint (spec 7.0).
+"""`WeexV3Api`: the raw WEEX contract API v3 endpoints, one method per endpoint (spec 7.0), sent
+through a `WeexV3Transport` (the shared pipeline with the v3 hooks).
 
 Methods are named `<method>_<path in snake_case>` after the venue path
 (`GET /capi/v3/market/depth` -> `get_market_depth`), take v3 symbols (`BTCUSDT`) and return the
-decoded JSON (floats as `Decimal`); `client.py` turns it into the shapes `WeexVenue` reads. The
-request pipeline is the shared transport with the v3 hooks (`transport.py`).
+decoded JSON (floats as `Decimal`); `client.py` turns it into the shapes `WeexVenue` reads. Reach it
+as `WeexV3Client(...).raw`.
 """
 
 from __future__ import annotations
@@ -36,14 +37,13 @@ def compact(**fields: Any) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-class WeexV3HttpClient(WeexV3Transport):
-    """Async raw v3 client; construct like `WeexV3Transport` and close with `aclose()`."""
+class WeexV3Api:
+    """The v3 endpoints over one transport (which owns the connection pool, clock and limiter)."""
 
-    async def __aenter__(self) -> WeexV3HttpClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
+    def __init__(self, transport: WeexV3Transport) -> None:
+        self.transport = transport
+        self._call = transport._call
+        self.ai_log_path = transport.ai_log_path
 
     # ------------------------------------------------------------ market (spec 7.1)
 

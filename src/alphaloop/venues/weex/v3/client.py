@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from alphaloop.model import ExchangeRejectedError
 from alphaloop.model.instruments import from_weex_symbol, to_weex_symbol
-from alphaloop.venues.http.clock import Clock, ServerClock
+from alphaloop.venues.http.ratelimit import AsyncRateLimiter
+from alphaloop.venues.http.transport import TransportOptions
 from alphaloop.venues.weex.constants import VENUE_NAME
 from alphaloop.venues.weex.schemas import (
     AccountInfo,
@@ -40,8 +41,12 @@ from alphaloop.venues.weex.schemas import (
     ServerTime,
     TickerWire,
 )
-from alphaloop.venues.weex.v3.api import Numeric, WeexV3HttpClient
-from alphaloop.venues.weex.v3.constants import v3_symbol
+from alphaloop.venues.weex.v3.api import Numeric, WeexV3Api
+from alphaloop.venues.weex.v3.constants import AI_LOG_PATH, v3_symbol
+
+if TYPE_CHECKING:
+    from alphaloop.config import WeexCredentials
+from alphaloop.venues.weex.v3.transport import WeexV3Transport
 
 #: v2 `type` 1-4 <-> v3 side x positionSide (spec 5.1)
 LEGS = {"1": ("BUY", "LONG"), "2": ("SELL", "SHORT"), "3": ("SELL", "LONG"), "4": ("BUY", "SHORT")}
@@ -141,38 +146,25 @@ def _cancel(
     )
 
 
-class WeexV3Client:
-    """Holds a `WeexV3HttpClient` (`raw`) and answers `WeexVenue`'s calls with v2 shapes."""
+class WeexV3Client(WeexV3Transport):
+    """The v3 transport; `raw` speaks the v3 endpoints, the methods below answer `WeexVenue`'s
+    calls with v2 shapes. Construct like the v2 client: `(base_url, credentials, *, transport=...,
+    timeout=..., locale=..., ai_log_path=..., clock=...)`."""
 
-    def __init__(self, raw: WeexV3HttpClient) -> None:
-        self.raw = raw
-
-    def __repr__(self) -> str:
-        return f"WeexV3Client({self.raw!r})"
-
-    @property
-    def clock(self) -> Clock:
-        return self.raw.clock
-
-    @property
-    def server_clock(self) -> ServerClock:
-        return self.raw.server_clock
-
-    @property
-    def authenticated(self) -> bool:
-        return self.raw.authenticated
-
-    async def sync_time(self) -> int:
-        return await self.raw.sync_time()
-
-    async def aclose(self) -> None:
-        await self.raw.aclose()
-
-    async def __aenter__(self) -> WeexV3Client:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
+    def __init__(
+        self,
+        base_url: str,
+        credentials: WeexCredentials | None,
+        *,
+        locale: str = "en-US",
+        ai_log_path: str = AI_LOG_PATH,
+        limiter: AsyncRateLimiter | None = None,
+        **options: Unpack[TransportOptions],
+    ) -> None:
+        super().__init__(
+            base_url, credentials, locale=locale, ai_log_path=ai_log_path, limiter=limiter, **options
+        )
+        self.raw = WeexV3Api(self)
 
     # ------------------------------------------------------------ market
 

@@ -11,17 +11,16 @@ unknown-outcome policy are the shared transport's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Unpack
 
-import httpx
 from pydantic import SecretStr, TypeAdapter
 
 from alphaloop.model.errors import AlphaloopError
 from alphaloop.venues.http.auth import SigningAuth
-from alphaloop.venues.http.clock import SYSTEM_CLOCK, Clock
+from alphaloop.venues.http.clock import Clock
 from alphaloop.venues.http.errors import ErrorTable
 from alphaloop.venues.http.ratelimit import AsyncRateLimiter, Quota
-from alphaloop.venues.http.transport import Call, HttpTransport
+from alphaloop.venues.http.transport import Call, HttpTransport, TransportOptions
 from alphaloop.venues.weex.constants import (
     ORDER_CALLS_PER_SECOND,
     VENUE_NAME,
@@ -82,8 +81,8 @@ def error_of(payload: Any) -> tuple[str | None, str]:
     return (str(code) if code is not None else None), str(msg)
 
 
-class WeexV3Transport(HttpTransport[Endpoint, AsyncRateLimiter]):
-    """Shared machinery of `WeexV3HttpClient`; the endpoint methods live in `api.py`."""
+class WeexV3Transport(HttpTransport[Endpoint, AsyncRateLimiter, "WeexCredentials"]):
+    """Shared machinery of `WeexV3Client`; the raw endpoint methods live in `api.py`."""
 
     venue: ClassVar[str] = VENUE_NAME
     venue_label: ClassVar[str] = "WEEX v3"
@@ -100,35 +99,16 @@ class WeexV3Transport(HttpTransport[Endpoint, AsyncRateLimiter]):
         base_url: str,
         credentials: WeexCredentials | None,
         *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: float = 10.0,
         locale: str = "en-US",
         ai_log_path: str = AI_LOG_PATH,
-        clock: Clock = SYSTEM_CLOCK,
         limiter: AsyncRateLimiter | None = None,
-        time_sync: bool = True,
-        resync_interval: float = 300.0,
-        max_retries: int = 3,
-        backoff_base: float = 0.5,
-        backoff_cap: float = 30.0,
+        **options: Unpack[TransportOptions],
     ) -> None:
+        """`locale` is sent as a header; `ai_log_path` is where AI logs go (spec 7.4); see
+        `TransportOptions` for the rest."""
         self.locale = locale
         self.ai_log_path = ai_log_path
-        self._credentials = credentials
-        super().__init__(
-            base_url,
-            transport=transport,
-            http_client=http_client,
-            timeout=timeout,
-            clock=clock,
-            limiter=limiter,
-            time_sync=time_sync,
-            resync_interval=resync_interval,
-            max_retries=max_retries,
-            backoff_base=backoff_base,
-            backoff_cap=backoff_cap,
-        )
+        super().__init__(base_url, credentials, limiter=limiter, **options)
 
     # ------------------------------------------------------------ hooks
 
