@@ -2,6 +2,7 @@
 bars; prints what happened and the invariants (all must be 0 / equal / exit 0).
 
     .venv/bin/python benchmarks/chaos_long.py --bars 200 --kills 8
+    .venv/bin/python benchmarks/chaos_long.py --dialect weex-v3 --bars 60 --kills 3   # contract API v3
 
 The short version runs in `make test` (tests/integration/chaos/test_chaos.py).
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.kit.chaos import ChaosConfig, run_chaos
+from tests.kit.chaos import FAULTS_BY_DIALECT, ChaosConfig, run_chaos
 
 
 def main() -> int:
@@ -26,16 +27,27 @@ def main() -> int:
     parser.add_argument("--bars", type=int, default=200)
     parser.add_argument("--kills", type=int, default=8, help="SIGKILLs spread evenly over the run")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--dialect", choices=sorted(FAULTS_BY_DIALECT), default="weex", help="WEEX v2 (weex) or v3 (weex-v3)"
+    )
     parser.add_argument("--keep", type=Path, default=None, help="keep the journal and trader log here")
     args = parser.parse_args()
     step = max(1, args.bars // (args.kills + 1))
     kills = tuple(step * (i + 1) for i in range(args.kills) if step * (i + 1) < args.bars)
-    config = ChaosConfig(bars=args.bars, kill_after=kills, skew_flip_at=args.bars // 2, seed=args.seed)
+    config = ChaosConfig(
+        bars=args.bars,
+        kill_after=kills,
+        skew_flip_at=args.bars // 2,
+        seed=args.seed,
+        dialect=args.dialect,
+        faults=FAULTS_BY_DIALECT[args.dialect],
+    )
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         result = run_chaos(folder, config)
     figures = {
+        "dialect": args.dialect,
         "bars": args.bars,
         "bars_decided": result.bars_decided,
         "sigkills": result.kills,

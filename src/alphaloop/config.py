@@ -45,6 +45,8 @@ class _Section(BaseModel):
 
 
 class WeexSettings(_Section):
+    #: contract API version: v2 (`/capi/v2`) or v3 (`/capi/v3`); same `WeexVenue` either way
+    api: Literal["v2", "v3"] = "v2"
     base_url: str = PRODUCTION_BASE_URL
     ai_log_path: str = DEFAULT_AI_LOG_PATH
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)

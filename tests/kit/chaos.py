@@ -48,6 +48,16 @@ DEFAULT_FAULTS = (
     " uploadAiLog:5xx@p=0.2; allPosition:timeout=2500ms@p=0.02; candles:latency=30ms"
 )
 
+#: the same faults on the contract API v3 dialect's endpoint names (`sim serve --dialect weex-v3`)
+V3_FAULTS = (
+    "v3_placeOrder:drop@n=2; v3_placeOrder:drop@n=6; v3_placeTpSl:drop@n=1;"
+    " v3_placeOrder:drop@p=0.15; v3_placeOrder:5xx@p=0.08; v3_placeOrder:521@p=0.04;"
+    " v3_placeOrder:timeout=2500ms@p=0.05; v3_placeTpSl:drop@p=0.2; v3_cancelAlgo:5xx@p=0.2;"
+    " *:429@p=0.03; *:502@p=0.02; v3_uploadAiLogV2:5xx@p=0.2; v3_allPosition:timeout=2500ms@p=0.02;"
+    " v3_klines:latency=30ms"
+)
+FAULTS_BY_DIALECT = {"weex": DEFAULT_FAULTS, "weex-v3": V3_FAULTS}
+
 
 @dataclass(frozen=True, slots=True)
 class ChaosConfig:
@@ -62,6 +72,8 @@ class ChaosConfig:
     entry_rate: float = 0.2
     hold_bars: int = 3
     bar_timeout: float = 90.0
+    #: the simulator dialect, and so the WEEX API version the trader speaks: "weex" (v2) or "weex-v3"
+    dialect: str = "weex"
 
 
 @dataclass(slots=True)
@@ -86,8 +98,9 @@ class ChaosResult:
     trader_log: str = ""
 
 
-def _env(tmp: Path) -> dict[str, str]:
+def _env(tmp: Path, dialect: str = "weex") -> dict[str, str]:
     return clean_env(
+        ALPHALOOP_WEEX__API="v3" if dialect == "weex-v3" else "v2",
         WEEX_API_KEY=API_KEY,
         WEEX_SECRET_KEY=SECRET,
         WEEX_PASSPHRASE=PASSPHRASE,
@@ -109,6 +122,7 @@ def _simulator(config: ChaosConfig) -> Iterator[Any]:
         speed=0.0,
         admin=True,
         seed=config.seed,
+        dialect="weex-v3" if config.dialect == "weex-v3" else "weex",
     )
     with run_in_thread(server_config) as server:
         yield server
@@ -128,7 +142,7 @@ def run_chaos(tmp: Path, config: ChaosConfig) -> ChaosResult:
             entry_rate=config.entry_rate,
             hold_bars=config.hold_bars,
         )
-        trader = CliProcess(args, _env(tmp), tmp / "trader.log")
+        trader = CliProcess(args, _env(tmp, config.dialect), tmp / "trader.log")
         admin.post("/__admin/faults", json={"spec": f"*:skew=+40s; {config.faults}"}).raise_for_status()
         trader.start()
         wait_for(decided(db, START_MS), "the first decision", trader, timeout=config.bar_timeout)
@@ -154,7 +168,7 @@ def run_chaos(tmp: Path, config: ChaosConfig) -> ChaosResult:
             raise AssertionError(f"the trader exited with {exit_code}:\n{trader.output()[-4000:]}")
         result.trader_log = trader.output()
         _compare(server.sim, db, result)
-    audit = run_cli(["audit", "--db", str(db)], _env(tmp), timeout=120)
+    audit = run_cli(["audit", "--db", str(db)], _env(tmp, config.dialect), timeout=120)
     result.audit_exit, result.audit_output = audit.returncode, audit.stdout + audit.stderr
     result.elapsed = time.monotonic() - started
     return result

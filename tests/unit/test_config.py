@@ -95,3 +95,18 @@ def test_an_invalid_secret_never_echoes_its_value(tmp_path: Path) -> None:
     config.write_text('[weex]\nbase_url = "ftp://x"\n')
     with pytest.raises(ConfigurationError, match=r"weex\.base_url: Value error, must start with http"):
         load_settings(config)
+
+
+def test_the_weex_api_version_is_v2_unless_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert load_settings().weex.api == "v2"
+    config = tmp_path / "alphaloop.toml"
+    config.write_text('[weex]\napi = "v3"\n')
+    assert load_settings(config).weex.api == "v3"
+    monkeypatch.setenv("ALPHALOOP_WEEX__API", "v2")
+    assert load_settings(config).weex.api == "v2"
+    monkeypatch.delenv("ALPHALOOP_WEEX__API")
+    config.write_text('[weex]\napi = "v4"\n')
+    with pytest.raises(ConfigurationError, match=r"weex\.api"):
+        load_settings(config)

@@ -30,3 +30,17 @@ def settings_or_exit(config_file: Path | None, **overrides: Any) -> Settings:
         return load_settings(config_file, **overrides)
     except ConfigurationError as exc:
         fail(str(exc))
+
+
+WeexApiOption = typer.Option(
+    None, "--weex-api", help="WEEX contract API version: v2 or v3 (default: settings `weex.api`)"
+)
+
+
+def with_weex_api(settings: Settings, weex_api: str | None) -> Settings:
+    """`settings` with `--weex-api` applied; anything but v2/v3 is one line and exit 2."""
+    if weex_api is None:
+        return settings
+    if weex_api not in ("v2", "v3"):
+        fail(f"--weex-api must be v2 or v3, not {weex_api!r}")
+    return settings.model_copy(update={"weex": settings.weex.model_copy(update={"api": weex_api})})

@@ -84,6 +84,7 @@ def open_venue(name: str, settings: Settings, base_url: str | None) -> Any:
             None,
             timeout=settings.weex.timeout_seconds,
             locale=settings.weex.locale,
+            api=settings.weex.api,
         )
     if name == "woox":
         # imported on demand: the WOO X adapter is optional for everything but WOO X downloads

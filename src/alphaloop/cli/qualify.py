@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from alphaloop.cli.common import ConfigOption, console, fail, settings_or_exit
+from alphaloop.cli.common import ConfigOption, WeexApiOption, console, fail, settings_or_exit, with_weex_api
 from alphaloop.model import ConfigurationError, to_unified_symbol
 from alphaloop.ops.qualify import QualifyReport, run_weex_qualify, run_woox_qualify
 
@@ -29,7 +29,7 @@ def render(report: QualifyReport) -> Table:
         table.add_row(
             str(step.number),
             step.name,
-            step.request.replace("/capi/v2/", "").replace("/v3/", ""),
+            step.request.replace("/capi/v2/", "").replace("/capi/v3/", "").replace("/v3/", ""),
             "" if step.http_status is None else str(step.http_status),
             _STYLE[step.outcome],
             step.detail,
@@ -45,6 +45,7 @@ def qualify(
     venue: str = typer.Option(
         None, "--venue", help="weex or woox (default: settings `venue`, i.e. weex)", show_default=False
     ),
+    weex_api: str | None = WeexApiOption,
     symbol: str = typer.Option("cmt_btcusdt", "--symbol", help="contract for the ticker/order steps"),
     leverage: int = typer.Option(1, "--leverage", min=1, max=20, help="leverage to set in the leverage step"),
     cleanup: bool = typer.Option(True, "--cleanup/--no-cleanup", help="close what the test order opened"),
@@ -56,6 +57,7 @@ def qualify(
     chosen = (venue or settings.venue).lower()
     if chosen not in ("weex", "woox"):
         fail(f"--venue must be weex or woox, not {venue!r}")
+    settings = with_weex_api(settings, weex_api)
     try:
         unified = to_unified_symbol(symbol)
         if chosen == "woox":

@@ -24,7 +24,7 @@ from alphaloop.venues.sim.server import (
 from alphaloop.venues.sim.server.state import dialect_endpoint_names
 
 sim_app = typer.Typer(help="Local exchange simulator that answers like WEEX or WOO X.", no_args_is_help=True)
-DIALECT_NAMES = {"weex": "WEEX", "woox": "WOO X"}
+DIALECT_NAMES = {"weex": "WEEX", "weex-v3": "WEEX contract v3", "woox": "WOO X"}
 
 
 def _parse_start(text: str) -> int:
@@ -61,7 +61,10 @@ def serve_command(
         typer.Option(envvar="ALPHALOOP_SIM_PASSPHRASE", help="Its passphrase (WEEX only; WOO X has none)."),
     ] = None,
     dialect: Annotated[
-        str, typer.Option(help="Which venue's API to speak: weex (contract API v2) or woox (V3).")
+        str,
+        typer.Option(
+            help="Which venue's API to speak: weex (contract API v2), weex-v3 (contract API v3) or woox (V3)."
+        ),
     ] = "weex",
     timestamp_window_ms: Annotated[
         int | None,
@@ -99,7 +102,7 @@ def serve_command(
 ) -> None:
     """Serve the WEEX contract API v2 (or, with --dialect woox, WOO X V3) from stored candles."""
     if dialect not in DIALECT_NAMES:
-        fail("--dialect must be weex or woox")
+        fail("--dialect must be weex, weex-v3 or woox")
     woox = dialect == "woox"
     if timeframe not in TIMEFRAME_MS:
         fail(f"--timeframe must be one of {', '.join(TIMEFRAME_MS)}")

@@ -16,7 +16,15 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from alphaloop.cli.common import ConfigOption, console, error_console, fail, settings_or_exit
+from alphaloop.cli.common import (
+    ConfigOption,
+    WeexApiOption,
+    console,
+    error_console,
+    fail,
+    settings_or_exit,
+    with_weex_api,
+)
 from alphaloop.config import Settings
 from alphaloop.model import COMPETITION_SYMBOLS, TIMEFRAME_MS, AlphaloopError, ConfigurationError
 
@@ -272,13 +280,14 @@ def paper_command(
     llm_base_url: LlmUrlOpt = None,
     llm_model: LlmModelOpt = None,
     llm_hybrid: LlmHybridOpt = False,
+    weex_api: str | None = WeexApiOption,
     config_file: Path | None = ConfigOption,
 ) -> None:
     """Paper trading: the engine on live prices with simulated matching, or against `sim serve`."""
     from alphaloop.ops.sessions import build_session
 
     configure_logging(log_json)
-    settings = settings_or_exit(config_file)
+    settings = with_weex_api(settings_or_exit(config_file), weex_api)
     options = _options(
         settings,
         strategy=strategy,
@@ -331,6 +340,7 @@ def live_command(
     llm_base_url: LlmUrlOpt = None,
     llm_model: LlmModelOpt = None,
     llm_hybrid: LlmHybridOpt = False,
+    weex_api: str | None = WeexApiOption,
     config_file: Path | None = ConfigOption,
 ) -> None:
     """Live trading on WEEX (or WOO X) after a pre-flight; needs --confirm-live and keys in the env."""
@@ -339,7 +349,7 @@ def live_command(
     if not confirm_live:
         fail("live trading sends real orders: add --confirm-live to go ahead (try `alphaloop paper` first)")
     configure_logging(log_json)
-    settings = settings_or_exit(config_file)
+    settings = with_weex_api(settings_or_exit(config_file), weex_api)
     options = _options(
         settings,
         strategy=strategy,

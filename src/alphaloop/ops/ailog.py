@@ -17,8 +17,8 @@ from alphaloop.journal.records import AiLogCounts
 from alphaloop.model.errors import ConfigurationError
 from alphaloop.ops.control import wall_clock_ms
 from alphaloop.venues.base import Venue
-from alphaloop.venues.weex.http import WeexHttpClient
 from alphaloop.venues.weex.venue import WeexVenue
+from alphaloop.venues.weex.venue_core import make_client
 from alphaloop.venues.woox.http import WooxHttpClient
 from alphaloop.venues.woox.venue import WooxVenue
 
@@ -100,7 +100,8 @@ def build_venue(
             raise ConfigurationError(
                 "no WEEX credentials: set WEEX_API_KEY, WEEX_SECRET_KEY and WEEX_PASSPHRASE to upload AI logs"
             )
-        client = WeexHttpClient(
+        client = make_client(
+            settings.weex.api,
             (base_url or settings.weex.base_url).rstrip("/"),
             credentials,
             transport=transport,

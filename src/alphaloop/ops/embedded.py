@@ -92,7 +92,9 @@ async def _download_month(options: TradingOptions, settings: Settings) -> None:
     from alphaloop.data.store import ParquetStore
     from alphaloop.venues.weex.venue import WeexVenue
 
-    venue = WeexVenue.create(settings.weex.base_url, None, timeout=min(settings.weex.timeout_seconds, 10.0))
+    venue = WeexVenue.create(
+        settings.weex.base_url, None, timeout=min(settings.weex.timeout_seconds, 10.0), api=settings.weex.api
+    )
     try:
         since = int(time.time() * 1000) - 45 * DAY_MS
         report = await download(

@@ -35,8 +35,8 @@ from alphaloop.model import (
 )
 from alphaloop.ops.recording import RecordingTransport
 from alphaloop.venues.base import Venue
-from alphaloop.venues.weex.http import WeexHttpClient
 from alphaloop.venues.weex.venue import WeexVenue
+from alphaloop.venues.weex.venue_core import make_client
 from alphaloop.venues.woox.http import WooxHttpClient
 from alphaloop.venues.woox.venue import WooxVenue
 
@@ -315,7 +315,8 @@ async def run_weex_qualify(
     """Run the checklist against `base_url` (default: the configured WEEX host)."""
     url = (base_url or settings.weex.base_url).rstrip("/")
     recorder = RecordingTransport(transport)
-    client = WeexHttpClient(
+    client = make_client(
+        settings.weex.api,
         url,
         credentials,
         transport=recorder,

@@ -32,6 +32,7 @@ def _weex(settings: Settings, base_url: str | None, *, private: bool) -> tuple[V
         locale=settings.weex.locale,
         max_leverage=settings.competition.max_leverage,
         allowed_symbols=settings.competition.symbols,
+        api=settings.weex.api,
     )
     account = ids.account_key("weex", credentials.api_key.get_secret_value()) if credentials else "public"
     return venue, account

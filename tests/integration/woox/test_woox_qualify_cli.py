@@ -118,7 +118,7 @@ def test_sim_serve_refuses_an_unknown_dialect_and_weex_fault_names() -> None:
         timeout=60,
     )
     assert bogus.returncode == 2
-    assert "--dialect must be weex or woox" in bogus.stderr
+    assert "--dialect must be weex, weex-v3 or woox" in bogus.stderr
     # `ticker` is a WEEX endpoint name; the WOO X dialect knows `futures` instead
     assert weex_name.returncode == 2
     assert "unknown endpoint 'ticker'" in weex_name.stderr.replace("\n", " ")

@@ -28,7 +28,7 @@ ORDER_CALLS_PER_SECOND = 10
 
 SUCCESS_CODES = frozenset({"00000", "200", "0"})
 
-Method = Literal["GET", "POST"]
+Method = Literal["GET", "POST", "DELETE"]  # DELETE: contract API v3 cancels
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,7 +53,6 @@ from alphaloop.venues.weex.constants import (
     PRODUCTION_BASE_URL,
     VENUE_NAME,
 )
-from alphaloop.venues.weex.http import WeexHttpClient
 from alphaloop.venues.weex.parse import (
     INTENT_TO_TYPE,
     TIF_TO_ORDER_TYPE,
@@ -77,6 +76,7 @@ from alphaloop.venues.weex.venue_core import (
     PAGE_SIZE,
     WeexVenueCore,
     cancel_result,
+    make_client,
 )
 
 if TYPE_CHECKING:
@@ -103,10 +103,12 @@ class WeexVenue(WeexVenueCore):
         ai_log_path: str = DEFAULT_AI_LOG_PATH,
         allowed_symbols: Iterable[str] = COMPETITION_SYMBOLS,
         max_leverage: int = COMPETITION_MAX_LEVERAGE,
+        api: str = "v2",
     ) -> WeexVenue:
-        """A venue over a fresh `WeexHttpClient` with the real clock and network."""
-        client = WeexHttpClient(
-            base_url, credentials, timeout=timeout, locale=locale, ai_log_path=ai_log_path
+        """A venue over a fresh raw client of contract API `api` ("v2" or "v3") with the real clock
+        and network."""
+        client = make_client(
+            api, base_url, credentials, timeout=timeout, locale=locale, ai_log_path=ai_log_path
         )
         return cls(client, allowed_symbols=allowed_symbols, max_leverage=max_leverage)
 

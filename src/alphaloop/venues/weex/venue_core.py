@@ -7,10 +7,11 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
-from typing import Unpack
+from typing import TYPE_CHECKING, Any, Unpack
 
 from alphaloop.model import (
     CancelResult,
+    ConfigurationError,
     Instrument,
     InvalidOrderError,
     MarginMode,
@@ -33,6 +34,28 @@ from alphaloop.venues.weex.parse import (
     parse_plan_order,
 )
 from alphaloop.venues.weex.schemas import CancelOrderResult
+from alphaloop.venues.weex.v3.client import WeexV3Client
+
+#: The raw client under `WeexVenue`: contract API v2, or v3 seen through the same methods.
+WeexClient = WeexHttpClient | WeexV3Client
+API_VERSIONS = ("v2", "v3")
+
+
+def make_client(api: str, base_url: str, credentials: WeexCredentials | None, **options: Any) -> WeexClient:
+    """The raw client of contract API `api` ("v2" or "v3"); `options` are the transport's keyword
+    arguments (transport, timeout, locale, ai_log_path, clock, ...)."""
+    if api == "v2":
+        return WeexHttpClient(base_url, credentials, **options)
+    if api == "v3":
+        return WeexV3Client(base_url, credentials, **options)
+    raise ConfigurationError(
+        f"WEEX api must be one of {', '.join(API_VERSIONS)}, not {api!r}", venue=VENUE_NAME
+    )
+
+
+if TYPE_CHECKING:
+    # alphaloop.config imports this package's constants: a runtime import would be circular
+    from alphaloop.config import WeexCredentials
 
 logger = logging.getLogger("alphaloop.venues.weex")
 
@@ -49,7 +72,7 @@ def new_client_oid() -> str:
     return "al" + uuid.uuid4().hex
 
 
-class WeexVenueCore(VenueCore[WeexHttpClient]):
+class WeexVenueCore(VenueCore[WeexClient]):
     """Guards and helpers under `WeexVenue`; see `venue.py` for the port."""
 
     name = VENUE_NAME
@@ -58,7 +81,7 @@ class WeexVenueCore(VenueCore[WeexHttpClient]):
 
     def __init__(
         self,
-        client: WeexHttpClient,
+        client: WeexClient,
         *,
         client_oid_factory: Callable[[], str] = new_client_oid,
         **options: Unpack[CoreOptions],

@@ -247,11 +247,15 @@ class SimulatorApp:
 
 def create_app(config: ServerConfig, *, sim: Simulator | None = None) -> SimulatorApp:
     """The ASGI app for `config` (pass `sim` to share or inspect the simulator state): the WEEX
-    dialect, or with `config.dialect == "woox"` the WOO X one."""
+    dialect, or with `config.dialect == "woox"` the WOO X one, "weex-v3" the WEEX v3 one."""
     simulator = sim or Simulator(config)
     if simulator.config.dialect == "woox":
         # imported here: the WOO X app builds on this module
         from alphaloop.venues.sim.server.woox.app import WooxSimulatorApp
 
         return WooxSimulatorApp(simulator)
+    if simulator.config.dialect == "weex-v3":
+        from alphaloop.venues.sim.server.weex_v3.app import WeexV3SimulatorApp
+
+        return WeexV3SimulatorApp(simulator)
     return SimulatorApp(simulator)

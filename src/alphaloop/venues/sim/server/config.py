@@ -87,8 +87,8 @@ class ServerConfig(_Frozen):
     lenient_signatures: bool = False
     #: symbols served (WEEX spelling); default: every default contract that has data
     symbols: tuple[str, ...] | None = None
-    #: which venue's API the server speaks: WEEX contract v2 (default) or WOO X V3
-    dialect: Literal["weex", "woox"] = "weex"
+    #: which venue's API the server speaks: WEEX contract v2 (default), WEEX contract v3 or WOO X V3
+    dialect: Literal["weex", "weex-v3", "woox"] = "weex"
     #: accepted |server time - request timestamp| in ms; None = the dialect's documented window
     #: (WEEX 30 s, WOO X 300 s)
     timestamp_window_ms: Annotated[int, Field(gt=0)] | None = None

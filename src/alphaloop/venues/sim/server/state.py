@@ -49,6 +49,10 @@ class SimExtension(Protocol):
 
 def dialect_endpoint_names(dialect: str) -> tuple[str, ...]:
     """The endpoint names of a dialect: what fault rules target and request counters count."""
+    if dialect == "weex-v3":
+        from alphaloop.venues.weex.v3.constants import ENDPOINTS as V3_ENDPOINTS
+
+        return tuple(e.name for e in V3_ENDPOINTS)
     return tuple(e.name for e in (WOOX_ENDPOINTS if dialect == "woox" else ENDPOINTS))
 
 

@@ -34,6 +34,7 @@ from alphaloop.venues.sim.server.state import Simulator
 from alphaloop.venues.sim.server.woox import (
     routes_account,
     routes_algo,
+    routes_ccxt,
     routes_public,
     routes_trade,
     wire,
@@ -57,11 +58,18 @@ class WooxRoute:
 
 def build_woox_routes() -> dict[tuple[str, str], WooxRoute]:
     """(method, path) -> route for every endpoint of the table; fails loudly if one is missing."""
-    handlers = {**routes_public.ROUTES, **routes_account.ROUTES, **routes_trade.ROUTES, **routes_algo.ROUTES}
-    missing = [e.name for e in ENDPOINTS if e.name not in handlers]
+    handlers = {
+        **routes_public.ROUTES,
+        **routes_account.ROUTES,
+        **routes_trade.ROUTES,
+        **routes_algo.ROUTES,
+        **routes_ccxt.ROUTES,
+    }
+    table = (*ENDPOINTS, *routes_ccxt.EXTRA_ENDPOINTS)
+    missing = [e.name for e in table if e.name not in handlers]
     if missing:
         raise RuntimeError(f"no handler for WOO X endpoints: {', '.join(missing)}")
-    return {(e.method, e.path): WooxRoute(e, *handlers[e.name]) for e in ENDPOINTS}
+    return {(e.method, e.path): WooxRoute(e, *handlers[e.name]) for e in table}
 
 
 def _params(method: str, query: str, body: bytes) -> dict[str, Any]:
@@ -97,6 +105,12 @@ class WooxSimulatorApp(SimulatorApp):
             await admin.handle(sim, method, path[len(ADMIN_PREFIX) :], await read_body(receive), send)
             return
         route = self.woox_routes.get((method, path))
+        path_params: dict[str, str] = {}
+        trades = routes_ccxt.ORDER_TRADES.match(path) if route is None else None
+        if trades is not None:
+            # the one templated path (ccxt's fetch_order_trades); it is signed as sent
+            route = self.woox_routes.get((method, routes_ccxt.ORDER_TRADES_PATH))
+            path_params = {"oid": trades.group(1)}
         if route is None:
             status = 405 if path in self._paths else 404
             sim.count("<unknown>", status)
@@ -111,14 +125,21 @@ class WooxSimulatorApp(SimulatorApp):
         if decision.terminal is not None:
             await self._woox_fault(decision.terminal, endpoint, receive, send)
             return
-        status, payload = self._woox_dispatch(scope, route, path, body)
+        status, payload = self._woox_dispatch(scope, route, path, body, path_params)
         sim.count(endpoint.name, status)
         if decision.drop:
             await drop_connection(receive)
             return
         await respond(send, status, payload)
 
-    def _woox_dispatch(self, scope: Scope, route: WooxRoute, path: str, body: bytes) -> tuple[int, Any]:
+    def _woox_dispatch(
+        self,
+        scope: Scope,
+        route: WooxRoute,
+        path: str,
+        body: bytes,
+        path_params: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
         """Authenticate, rate-limit and run one request; returns (HTTP status, JSON payload)."""
         sim, world, endpoint = self.sim, self.world, route.endpoint
         wall_ms = sim.wall_ms()
@@ -141,6 +162,7 @@ class WooxSimulatorApp(SimulatorApp):
                 if endpoint.method != "GET" and not account.can_trade:
                     raise WooxError.of(wire.UNAUTHORIZED, "no permission: this API key may not trade")
             params = _params(endpoint.method, query, body)
+            params.update(path_params or {})
             symbol = params.get("symbol")
             owner = account.core_id if account is not None else None
             if not world.limiter.admit(endpoint, ip, owner, str(symbol) if symbol else None):
@@ -150,6 +172,8 @@ class WooxSimulatorApp(SimulatorApp):
             data = route.handler(WooxCall(world, params, account, sim_ms, wall_ms))
             if endpoint.method != "GET":
                 world.observe(sim_ms)  # e.g. arm a bracket's TP/SL when its entry filled at once
+            if endpoint.name in routes_ccxt.V1_ENDPOINTS:
+                return 200, {"success": True, **data}
             return 200, wire.success(data, wall_ms)
         except WooxError as error:
             return error.status, wire.failure(error.code, error.message)

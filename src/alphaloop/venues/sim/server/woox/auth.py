@@ -73,9 +73,14 @@ class WooxAuthenticator:
             raise WooxError.of(wire.UNAUTHORIZED)
         if credential.allowed_ips and client_ip not in credential.allowed_ips:
             raise WooxError.of(wire.UNAUTHORIZED, f"IP not allowed for this API key: {client_ip}")
-        message = string_to_sign(timestamp, method, path, query, "").encode()
-        mac = hmac.new(credential.secret, message, hashlib.sha256)
-        mac.update(body)  # the raw bytes as sent: never re-serialise parsed JSON
+        if path.startswith("/v1/"):
+            # V1 signs `<sorted url-encoded params>|<timestamp>` (legacy docs; ccxt's v1 calls)
+            params = query if method == "GET" else body.decode("utf-8", "replace")
+            mac = hmac.new(credential.secret, f"{params}|{timestamp}".encode(), hashlib.sha256)
+        else:
+            message = string_to_sign(timestamp, method, path, query, "").encode()
+            mac = hmac.new(credential.secret, message, hashlib.sha256)
+            mac.update(body)  # the raw bytes as sent: never re-serialise parsed JSON
         if not hmac.compare_digest(mac.hexdigest().encode(), signature.lower().encode("ascii", "replace")):
             raise WooxError.of(wire.INVALID_SIGNATURE, "Signature verification failed.")
         account = credential.account

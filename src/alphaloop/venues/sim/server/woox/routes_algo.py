@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from alphaloop.venues.sim.server.woox import params as p
@@ -106,8 +107,10 @@ def edit_algo_order(call: WooxCall) -> Any:
     params = call.params
     if not book.is_open(record) or book.view(record).triggered:
         raise WooxError.of(NOT_FOUND)
-    if p.decimal(params, "quantity", required=False) is not None:
-        raise WooxError(-1005, "the simulator does not edit algo order quantities")
+    quantity = p.decimal(params, "quantity", required=False)
+    if quantity is not None and (quantity <= 0 or record.quantity is None):
+        # a positional TP/SL closes whatever is held: it has no quantity to edit
+        raise WooxError(-1005, "quantity must be > 0 and the order must have a quantity")
     trigger = p.decimal(params, "triggerPrice", required=False)
     price = p.decimal(params, "price", required=False)
     on_mark = p.choice(params, "triggerPriceType", TRIGGER_PRICE_TYPES)
@@ -121,25 +124,64 @@ def edit_algo_order(call: WooxCall) -> Any:
             record.callback_rate, record.callback_value = None, value
         if activated is not None and not record.activated:
             record.activated_price = activated
+        if quantity is not None:
+            record.quantity = quantity
         return {"status": "EDIT_SENT"}
     if record.core_trigger_id is None:
+        if quantity is not None and trigger is None and price is None:
+            record.quantity = quantity  # a leg not armed yet: it is placed with the new quantity
+            return {"status": "EDIT_SENT"}
         raise WooxError(-1005, f"the simulator cannot edit a {record.algo_type} order here")
     new_price = price if price is not None else (record.price if record.order_type == "LIMIT" else None)
     new_trigger = trigger if trigger is not None else record.trigger_price
     if new_trigger is None:  # every core-backed algo order has a trigger price; guards the type
         raise WooxError(-1005, "triggerPrice must not be blank")
-    call.sim.exchange.modify_trigger_order(
-        call.account_id,
-        record.core_trigger_id,
-        trigger_price=new_trigger,
-        execute_price=new_price,
-        trigger_on_mark=None if on_mark is None else on_mark == "MARK_PRICE",
-        now_ms=call.sim_ms,
-    )
+    mark = None if on_mark is None else on_mark == "MARK_PRICE"
+    if quantity is not None and quantity != record.quantity:
+        _replace_core_trigger(call, record, quantity, new_trigger, new_price, mark)
+    else:
+        call.sim.exchange.modify_trigger_order(
+            call.account_id,
+            record.core_trigger_id,
+            trigger_price=new_trigger,
+            execute_price=new_price,
+            trigger_on_mark=mark,
+            now_ms=call.sim_ms,
+        )
     record.trigger_price = new_trigger
     record.price = new_price if record.order_type == "LIMIT" else record.price
     record.updated_ms = call.sim_ms
     return {"status": "EDIT_SENT"}
+
+
+def _replace_core_trigger(
+    call: WooxCall,
+    record: AlgoRecord,
+    quantity: Decimal,
+    trigger_price: Decimal,
+    price: Decimal | None,
+    on_mark: bool | None,
+) -> None:
+    """A new quantity: the core edits only prices, so the core trigger is replaced -- the new one
+    placed first, so a refusal leaves the old order untouched."""
+    exchange = call.sim.exchange
+    assert record.core_trigger_id is not None
+    old = exchange.trigger_order(call.account_id, record.core_trigger_id)
+    new = exchange.place_trigger_order(
+        call.account_id,
+        symbol=old.symbol,
+        intent=old.intent,
+        size=quantity,
+        trigger_price=trigger_price,
+        execute_price=price,
+        kind=old.kind,
+        client_order_id=old.client_order_id,
+        trigger_on_mark=old.trigger_on_mark if on_mark is None else on_mark,
+        now_ms=call.sim_ms,
+    )
+    exchange.cancel_trigger_order(call.account_id, old.id, now_ms=call.sim_ms)
+    record.core_trigger_id = new.id
+    record.quantity = quantity
 
 
 def cancel_algo_order(call: WooxCall) -> Any:
