@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from alphaloop.cli.common import ConfigOption, console, error_console, fail, settings_or_exit
+from alphaloop.cli.common import ConfigOption, checked_url, console, error_console, fail, settings_or_exit
 from alphaloop.config import Settings
 from alphaloop.data import (
     DatasetCheck,
@@ -176,6 +176,7 @@ def download_command(
     config_file: Path | None = ConfigOption,
 ) -> None:
     """Download candles (paged, rate-limited, resumable) and funding into the store; report gaps."""
+    base_url = checked_url(base_url)
     settings = settings_or_exit(config_file)
     if venue not in VENUES:
         fail(f"--venue must be one of {', '.join(VENUES)}")

@@ -13,6 +13,7 @@ from alphaloop.cli.backtest import backtest
 from alphaloop.cli.control import halt, resume
 from alphaloop.cli.data import data_app
 from alphaloop.cli.demo import demo
+from alphaloop.cli.errors import OneLineErrors
 from alphaloop.cli.model import model_app
 from alphaloop.cli.qualify import qualify
 from alphaloop.cli.sim import sim_app
@@ -24,6 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=OneLineErrors,
 )
 app.add_typer(sim_app, name="sim")
 app.add_typer(data_app, name="data")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import typer
 from pydantic import SecretStr, ValidationError
 
 from alphaloop.cli.common import fail
+from alphaloop.cli.errors import describe
 from alphaloop.model import TIMEFRAME_MS, ConfigurationError
 from alphaloop.venues.sim.server import (
     ApiAccount,
@@ -106,6 +108,11 @@ def serve_command(
     if ip_reject not in ("40018", "521"):
         fail("--ip-reject must be 40018 or 521")
     try:
+        if not Decimal(balance).is_finite() or Decimal(balance) <= 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        fail(f"--balance {balance!r} is not a positive number of USDT, like 1000")
+    try:
         parse_fault_spec(faults, dialect_endpoint_names(dialect))
     except FaultSpecError as exc:
         fail(f"--faults: {exc}")
@@ -156,7 +163,9 @@ def serve_command(
                 f"alphaloop sim: serving {DIALECT_NAMES[dialect]} API on {url}", err=False
             ),
         )
-    except (ConfigurationError, ValidationError) as exc:
+    except ConfigurationError as exc:
         fail(str(exc))
+    except ValidationError as exc:
+        fail(describe(exc) or "invalid simulator settings")
     except OSError as exc:
         fail(f"cannot serve on {host}:{port}: {exc}")

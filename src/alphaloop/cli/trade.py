@@ -16,9 +16,18 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from alphaloop.cli.common import ConfigOption, console, error_console, fail, settings_or_exit
+from alphaloop.cli.common import (
+    LEVERAGE_HELP,
+    ConfigOption,
+    console,
+    error_console,
+    fail,
+    leverage_or_exit,
+    settings_or_exit,
+    symbol_list,
+)
 from alphaloop.config import Settings
-from alphaloop.model import COMPETITION_SYMBOLS, TIMEFRAME_MS, AlphaloopError, ConfigurationError
+from alphaloop.model import COMPETITION_SYMBOLS, TIMEFRAME_MS, AlphaloopError, ConfigurationError, ModelError
 
 StrategyOpt = Annotated[str, typer.Option(help="Decision model: ml (default), llm, sma, hold, random.")]
 #: the embedded default's entry threshold (see `alphaloop run --help`)
@@ -31,7 +40,7 @@ ThresholdOpt = Annotated[
 ]
 ModelOpt = Annotated[Path | None, typer.Option("--model", help="ML artifact folder (default: the latest).")]
 TimeframeOpt = Annotated[str, typer.Option(help="Bar timeframe of the decision cycle.")]
-LeverageOpt = Annotated[int, typer.Option(min=1, max=20, help="Leverage (the risk limit caps it).")]
+LeverageOpt = Annotated[int, typer.Option(help=LEVERAGE_HELP)]
 DbOpt = Annotated[str | None, typer.Option("--db", help="Journal: SQLite path or SQLAlchemy URL.")]
 LlmUrlOpt = Annotated[str | None, typer.Option(help="--strategy llm: OpenAI-compatible base URL.")]
 LlmModelOpt = Annotated[str | None, typer.Option(help="--strategy llm: the provider's model id.")]
@@ -68,14 +77,7 @@ def configure_logging(as_json: bool, level: str = "INFO") -> None:
 
 
 def _symbols(text: str | None, settings: Settings) -> tuple[str, ...]:
-    from alphaloop.model import to_unified_symbol
-
-    if not text:
-        return tuple(settings.competition.symbols) or COMPETITION_SYMBOLS
-    try:
-        return tuple(dict.fromkeys(to_unified_symbol(s.strip()) for s in text.split(",") if s.strip()))
-    except AlphaloopError as exc:
-        fail(str(exc))
+    return symbol_list(text, tuple(settings.competition.symbols) or COMPETITION_SYMBOLS)
 
 
 def _options(
@@ -100,7 +102,7 @@ def _options(
         model_path=model,
         symbols=_symbols(symbols, settings),
         timeframe=timeframe,
-        leverage=leverage,
+        leverage=leverage_or_exit(leverage, settings),
         limits=settings.risk,
         explanation_max_chars=settings.competition.ai_log_max_chars,
         seed=seed,
@@ -172,6 +174,8 @@ def run_command(
     )
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     folder = out or Path("reports") / f"run-{stamp}"
+    if folder.exists() and not folder.is_dir():
+        fail(f"--out {folder} is a file: give a folder for the report (it is created if missing)")
     request = EmbeddedRequest(options=options, days=days, balance=Decimal(repr(balance)), report_dir=folder)
     try:
         prepared = prepare_embedded(request, settings, say=lambda text: error_console.print(text))
@@ -225,6 +229,8 @@ def _session(plan: Any, *, check_first: bool = False) -> None:
     started = time.monotonic()
     try:
         stats = asyncio.run(main())
+    except ModelError as exc:  # the model failed too often: a failed run, not a usage error
+        fail(str(exc), code=1)
     except AlphaloopError as exc:
         fail(str(exc))
     console.print(

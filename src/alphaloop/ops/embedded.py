@@ -189,6 +189,9 @@ def run_and_report(
         passed, verdict = False, f"audit could not run: {exc}"
     ret = (result.final_equity / result.initial_equity - 1) * 100 if result.initial_equity else 0.0
     summary = {
+        "failed": result.model_failed or not passed,
+        "model_errors": result.model_errors,
+        "model_error_verdict": result.model_verdict,
         "model": result.model_label,
         "period": [_day(result.start_ms), _day(result.end_ms)],
         "cycles": result.stats.cycles,
@@ -214,4 +217,8 @@ def run_and_report(
         f"report:  {report.html_path}",
         verdict,
     ]
-    return EmbeddedOutcome(result, summary, lines, passed)
+    if result.model_errors:
+        # first, not buried: a model that fails is the most likely reason for "0 orders"
+        style = "bold red" if result.model_failed else "yellow"
+        lines.insert(0, f"[{style}]{result.model_verdict}[/]")
+    return EmbeddedOutcome(result, summary, lines, passed and not result.model_failed)

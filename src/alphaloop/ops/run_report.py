@@ -54,6 +54,7 @@ from alphaloop.journal.db import create_engine, redact_url, to_url
 from alphaloop.journal.records import UNSENT_ORDER_STATUSES
 from alphaloop.model.errors import ConfigurationError
 from alphaloop.model.snapshot import FloatArray, IntArray
+from alphaloop.ops.model_fit import MAX_MODEL_ERROR_RATE
 
 ORDERS_FILE = "orders.csv"
 #: The page lists the newest orders and denials only; the CSV files hold them all.
@@ -232,8 +233,17 @@ def build_summary(rows: RunRows, *, title: str, initial_equity: float | None = N
     """The numbers of the run (pure: rows in, a JSON-ready dict out)."""
     bars = [int(d["bar_close_ms"]) for d in rows.decisions if d["bar_close_ms"] is not None]
     first_bar, last_bar = (min(bars), max(bars)) if bars else (None, None)
+    errors = sum(1 for d in rows.decisions if d["error"])
+    rate = errors / len(rows.decisions) if rows.decisions else 0.0
     return {
         "title": title,
+        # first: a model that fails on every cycle looks like a quiet, flat run everywhere else
+        "model_errors": {
+            "cycles": errors,
+            "rate": rate,
+            "failed_run": rate > MAX_MODEL_ERROR_RATE,
+            "threshold": MAX_MODEL_ERROR_RATE,
+        },
         "journal": rows.journal,
         "run_id": rows.run_id,
         "venue": _joined(r["venue"] for r in rows.runs),
@@ -522,7 +532,20 @@ def summary_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(label, value) lines of the page's summary table."""
     equity, fills, logs = summary["equity"], summary["fills"], summary["ai_logs"]
     orders, denials, events = summary["orders"], summary["denials"], summary["events"]
+    errors = summary.get("model_errors", {})
+    flagged = (
+        [
+            (
+                "MODEL ERRORS",
+                f"{errors['cycles']:,} cycles ({errors['rate']:.0%})"
+                + (f": FAILED RUN (above {errors['threshold']:.0%})" if errors["failed_run"] else ""),
+            )
+        ]
+        if errors.get("cycles")
+        else []
+    )
     return [
+        *flagged,
         ("runs", ", ".join(r["id"] for r in summary["runs"]) or "-"),
         (
             "cycles (decisions)",
