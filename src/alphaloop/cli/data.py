@@ -251,6 +251,16 @@ def import_command(
     drop_bad: Annotated[
         bool, typer.Option("--drop-bad", help="Import the good rows of files with bad rows.")
     ] = False,
+    market: Annotated[
+        str,
+        typer.Option(
+            help="perp, spot, or auto (spot when the files sit under a folder named spot). Spot bars are "
+            "stored apart (<venue>_spot) and never replace the perpetual-futures bars."
+        ),
+    ] = "auto",
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite stored rows whose values differ (refused otherwise).")
+    ] = False,
     store: Annotated[Path | None, typer.Option(help="Parquet store (default: ALPHALOOP_STORE_DIR).")] = None,
     config_file: Path | None = ConfigOption,
 ) -> None:
@@ -265,7 +275,16 @@ def import_command(
             fail("--symbol and --timeframe apply to a single file, not a folder")
         for file in files:
             results.append(
-                import_file(file, target, venue, symbol=symbol, timeframe=timeframe, drop_bad=drop_bad)
+                import_file(
+                    file,
+                    target,
+                    venue,
+                    symbol=symbol,
+                    timeframe=timeframe,
+                    drop_bad=drop_bad,
+                    market=market,
+                    force=force,
+                )
             )
     except ConfigurationError as exc:
         fail(str(exc))
@@ -282,7 +301,7 @@ def import_command(
         table.add_row(
             r.path.name,
             r.symbol,
-            r.timeframe or "funding",
+            (r.timeframe or "funding") + (" spot" if r.market == "spot" else ""),
             str(r.check.rows),
             "-" if r.appended is None else str(r.appended.added),
             "-" if r.appended is None else str(r.appended.replaced),

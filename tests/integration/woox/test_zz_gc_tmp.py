@@ -1,0 +1,4 @@
+import gc
+def test_zz_collect() -> None:
+    for _ in range(3):
+        gc.collect()
