@@ -86,10 +86,12 @@ def symbol_list(text: str | None, allowed: tuple[str, ...], option: str = "--sym
 
 
 #: the help text every command's --leverage shares: one setting, one rule
+#: (no square brackets: the help is rich markup, where `[risk]` would vanish as a style tag)
 LEVERAGE_HELP = (
-    "Leverage. Capped by the lower of [competition] max_leverage (the venue rule, default 20) and "
-    "[risk] max_leverage (the risk gate, default 10) from alphaloop.toml or ALPHALOOP_* variables; "
-    "above the cap the command refuses to start."
+    "Leverage. Capped by the lower of competition.max_leverage (the venue rule, default 20) and "
+    "risk.max_leverage (the risk gate, default 10), set in alphaloop.toml or as "
+    "ALPHALOOP_COMPETITION__MAX_LEVERAGE / ALPHALOOP_RISK__MAX_LEVERAGE; above the cap every command "
+    "refuses to start."
 )
 
 
@@ -103,3 +105,26 @@ def leverage_or_exit(value: int, settings: Settings) -> int:
             f"and [risk] max_leverage={risk}; raise them in alphaloop.toml to allow more)"
         )
     return value
+
+
+#: seconds the pre-flight waits for a TCP connection before calling a venue unreachable
+PROBE_TIMEOUT_SECONDS = 3.0
+
+
+def reachable_or_exit(url: str) -> None:
+    """Pre-flight: open (and close) one TCP connection to `url`'s host, so that an unreachable venue
+    is one line within seconds instead of minutes of retry logs from the trading loop."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=PROBE_TIMEOUT_SECONDS):
+            pass
+    except OSError as exc:
+        fail(
+            f"cannot reach {parts.scheme}://{host}:{port} ({exc.strerror or exc}): is the server running "
+            "(`alphaloop sim serve`)? check --base-url and the network"
+        )

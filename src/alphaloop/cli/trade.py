@@ -19,10 +19,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from alphaloop.cli.common import (
     LEVERAGE_HELP,
     ConfigOption,
+    checked_url,
     console,
     error_console,
     fail,
     leverage_or_exit,
+    reachable_or_exit,
     settings_or_exit,
     symbol_list,
 )
@@ -65,8 +67,17 @@ class _JsonFormatter(logging.Formatter):
         )
 
 
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is now: a handler bound to the stream of the moment outlives
+    it when commands run in one process (typer's test runner swaps the streams per command)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def configure_logging(as_json: bool, level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _CurrentStderr(sys.stderr)
     handler.setFormatter(
         _JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
@@ -204,6 +215,12 @@ def run_command(
 # ---------------------------------------------------------------------- paper and live
 
 
+def _venue_url(settings: Settings, venue: str) -> str:
+    if venue not in ("weex", "woox"):
+        fail(f"--venue must be weex or woox, not {venue!r}")
+    return settings.woox.base_url if venue == "woox" else settings.weex.base_url
+
+
 def _install_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -273,8 +290,10 @@ def paper_command(
     """Paper trading: the engine on live prices with simulated matching, or against `sim serve`."""
     from alphaloop.ops.sessions import build_session
 
+    base_url = checked_url(base_url)
     configure_logging(log_json)
     settings = settings_or_exit(config_file)
+    reachable_or_exit(base_url or _venue_url(settings, venue))
     options = _options(
         settings,
         strategy=strategy,
@@ -334,8 +353,10 @@ def live_command(
 
     if not confirm_live:
         fail("live trading sends real orders: add --confirm-live to go ahead (try `alphaloop paper` first)")
+    base_url = checked_url(base_url)
     configure_logging(log_json)
     settings = settings_or_exit(config_file)
+    reachable_or_exit(base_url or _venue_url(settings, venue))
     options = _options(
         settings,
         strategy=strategy,

@@ -40,6 +40,10 @@ SourceKind = Literal["store", "files"]
 logger = logging.getLogger("alphaloop.data")
 
 
+class MissingDataError(ConfigurationError):
+    """No stored candles for a symbol or period (as opposed to a file that is there but broken)."""
+
+
 @dataclass(frozen=True, slots=True)
 class CandleSource:
     """Where one symbol's candles come from: a file of `timeframe` bars (resampled when it differs)."""
@@ -241,7 +245,7 @@ def load_frame(
     for symbol in unified:
         source = find_candle_source(symbol, timeframe, store=store, venue=venue, data_dir=folder)
         if source is None:
-            raise ConfigurationError(_missing_data_error(symbol, timeframe, venue, store, folder))
+            raise MissingDataError(_missing_data_error(symbol, timeframe, venue, store, folder))
         tables[symbol] = read_candles(source, timeframe, start_ms, end_ms)
 
     non_empty = [t["ts"].to_numpy() for t in tables.values() if t.height]
@@ -252,7 +256,7 @@ def load_frame(
             if start_ms is not None or end_ms is not None
             else ""
         )
-        raise ConfigurationError(f"no {timeframe} candles of {', '.join(unified)}{window}")
+        raise MissingDataError(f"no {timeframe} candles of {', '.join(unified)}{window}")
     grid = union_grid(non_empty)
     bars = {symbol: _on_grid(grid, table) for symbol, table in tables.items()}
 

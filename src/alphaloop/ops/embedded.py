@@ -66,9 +66,11 @@ def _load(options: TradingOptions, settings: Settings) -> MarketFrame:
 
 
 def load_or_download(options: TradingOptions, settings: Settings, say: Callable[[str], None]) -> MarketFrame:
+    from alphaloop.data.loader import MissingDataError
+
     try:
         return _load(options, settings)
-    except ConfigurationError as missing:
+    except MissingDataError as missing:  # a broken file is not missing: its error stands
         say(f"no stored {options.timeframe} candles ({missing}); downloading a recent month from WEEX")
     try:
         asyncio.run(_download_month(options, settings))
