@@ -17,6 +17,7 @@ from alphaloop.cli.errors import OneLineErrors
 from alphaloop.cli.model import model_app
 from alphaloop.cli.qualify import qualify
 from alphaloop.cli.sim import sim_app
+from alphaloop.cli.status import status
 from alphaloop.cli.trade import live_command, paper_command, run_command
 
 app = typer.Typer(
@@ -40,6 +41,7 @@ app.command()(audit)
 app.add_typer(ailog_app, name="ailog")
 app.command()(halt)
 app.command()(resume)
+app.command()(status)
 
 
 @app.callback()

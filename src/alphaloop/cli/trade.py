@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -144,6 +147,23 @@ def _llm_model(
 # ---------------------------------------------------------------------- alphaloop run
 
 
+@contextlib.contextmanager
+def _ctrl_c_sets(stop: threading.Event) -> Iterator[None]:
+    """The first Ctrl-C asks the replay to stop after its cycle (report and lock handled); a second
+    one interrupts at once."""
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run_command(
     days: Annotated[int, typer.Option(min=1, help="Replay the last N days of the data.")] = 30,
     strategy: StrategyOpt = "ml",
@@ -170,7 +190,7 @@ def run_command(
 ) -> None:
     """The embedded default, offline: the offline AI model trades a replayed period on the in-process
     simulator through the full path (risk gate, journal, orders, AI-log uploads), then reports."""
-    from alphaloop.ops.embedded import EmbeddedRequest, prepare_embedded, run_and_report
+    from alphaloop.ops.embedded import EmbeddedRequest, RunInterruptedError, prepare_embedded, run_and_report
 
     configure_logging(False, "WARNING")
     settings = settings_or_exit(config_file, **({"data_dir": data_dir} if data_dir else {}))
@@ -200,7 +220,24 @@ def run_command(
             disable=as_json or not error_console.is_terminal,
         ) as bar:
             task = bar.add_task("trading the replay", total=len(prepared.closes))
-            outcome = run_and_report(prepared, on_cycle=lambda report: bar.advance(task))
+            total, done = len(prepared.closes), [0]
+
+            def advance(report: Any) -> None:
+                bar.advance(task)
+                done[0] += 1
+                # no bar without a terminal: a line per tenth, so a long --days run is visibly alive
+                if bar.disable and not as_json and total >= 50 and done[0] % (total // 10) == 0:
+                    error_console.print(f"trading the replay: {done[0]:,}/{total:,} cycles", highlight=False)
+
+            with _ctrl_c_sets(stop := threading.Event()):
+                outcome = run_and_report(prepared, on_cycle=advance, stop=stop)
+    except RunInterruptedError as stopped:
+        where = f"the report so far: {stopped.report}" if stopped.report else "no report (nothing traded yet)"
+        fail(
+            f"interrupted: the replay stopped, the journal {stopped.journal} is closed and its lock "
+            f"released; {where}",
+            code=130,
+        )
     except AlphaloopError as exc:
         fail(str(exc))
     if as_json:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -29,6 +30,16 @@ from alphaloop.ops.trading import EmbeddedRunResult, TradingOptions, build_model
 DAY_MS = 86_400_000
 #: the ML model wants this much history before the replay to train on (when none is trained yet)
 MIN_TRAIN_DAYS = 120
+
+
+class RunInterruptedError(Exception):
+    """Ctrl-C during the replay: the report of what was traded so far is at `report` (None if the
+    run was stopped before its journal existed)."""
+
+    def __init__(self, report: Path | None, journal: Path) -> None:
+        super().__init__("interrupted")
+        self.report = report
+        self.journal = journal
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +155,20 @@ def prepare_embedded(request: EmbeddedRequest, settings: Settings, say: Callable
 
 
 def run_and_report(
-    prepared: PreparedRun, *, on_cycle: Callable[[CycleReport], None] | None = None
+    prepared: PreparedRun,
+    *,
+    on_cycle: Callable[[CycleReport], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> EmbeddedOutcome:
+    """Replay, report and audit. Setting `stop` (Ctrl-C) ends the replay after the current cycle:
+    the in-process simulator never yields to the event loop, so a signal is seen between cycles."""
+
+    def cycle_done(report: CycleReport) -> None:
+        if on_cycle is not None:
+            on_cycle(report)
+        if stop is not None and stop.is_set():
+            raise KeyboardInterrupt
+
     from alphaloop.ops.audit import audit_engine
     from alphaloop.ops.control import open_existing_journal
     from alphaloop.ops.run_report import write_run_report
@@ -156,19 +179,32 @@ def run_and_report(
     journal_path = folder / "journal.sqlite"
     if journal_path.exists():
         raise ConfigurationError(f"{journal_path} exists: pick another --out folder")
-    result = asyncio.run(
-        run_embedded(
-            prepared.frame,
-            prepared.model,
-            request.options,
-            start_ms=prepared.start_ms,
-            end_ms=prepared.end_ms,
-            journal_url=str(journal_path),
-            report_dir=folder,
-            balance=request.balance,
-            on_cycle=on_cycle,
+    try:
+        result = asyncio.run(
+            run_embedded(
+                prepared.frame,
+                prepared.model,
+                request.options,
+                start_ms=prepared.start_ms,
+                end_ms=prepared.end_ms,
+                journal_url=str(journal_path),
+                report_dir=folder,
+                balance=request.balance,
+                on_cycle=cycle_done,
+            )
         )
-    )
+    except KeyboardInterrupt:
+        # the journal is closed and the lock released by then (run_embedded's finally): report
+        # what was traded so far rather than leave a folder with a bare journal
+        partial = None
+        if journal_path.is_file():
+            partial = write_run_report(
+                folder,
+                str(journal_path),
+                title="alphaloop run (interrupted)",
+                initial_equity=float(request.balance),
+            ).html_path
+        raise RunInterruptedError(partial, journal_path) from None
     report = write_run_report(
         folder,
         str(journal_path),
