@@ -180,8 +180,8 @@ def test_leverage_above_the_one_cap_is_refused_the_same_by_every_command(tmp_pat
             "--leverage 9 is outside 1..8",
             "[competition] max_leverage=8",
         )
-    for command in ("backtest", "run", "paper", "live"):
-        assert "risk.max_leverage" in " ".join(cli(tmp_path, command, "--help").output.split())
+    for name in ("backtest", "run", "paper", "live"):
+        assert "risk.max_leverage" in " ".join(cli(tmp_path, name, "--help").output.split())
 
 
 def test_backtest_honours_the_competition_symbols_of_the_config(tmp_path: Path) -> None:
