@@ -24,6 +24,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from alphaloop.defaults import default_data_dir
 from alphaloop.model import COMPETITION_MAX_LEVERAGE, COMPETITION_SYMBOLS, ConfigurationError
 from alphaloop.model.instruments import to_unified_symbol
 from alphaloop.risk.limits import RiskLimits
@@ -149,7 +150,7 @@ class Settings(BaseSettings):
 
     mode: Literal["backtest", "paper", "live"] = "paper"
     venue: Literal["weex", "woox"] = "weex"
-    data_dir: Path = DEFAULT_DATA_DIR
+    data_dir: Path = Field(default_factory=default_data_dir)
     #: the Parquet store of `alphaloop data` (ALPHALOOP_STORE_DIR), relative to the working directory
     store_dir: Path = Path("data/store")
     #: the trading journal (ALPHALOOP_JOURNAL_URL): a SQLite path or an SQLAlchemy URL

@@ -12,13 +12,13 @@ from pydantic import SecretStr, ValidationError
 
 from alphaloop.cli.common import fail
 from alphaloop.cli.errors import describe
+from alphaloop.data.paths import resolve_data_dir
 from alphaloop.model import TIMEFRAME_MS, ConfigurationError
 from alphaloop.venues.sim.server import (
     ApiAccount,
     FaultSpecError,
     RateLimitConfig,
     ServerConfig,
-    default_data_dir,
     load_accounts,
     parse_fault_spec,
     serve,
@@ -137,7 +137,7 @@ def serve_command(
             fail(f"give {needed} or --accounts FILE")
         config = ServerConfig(
             accounts=tuple(account_list),
-            data_dir=data or default_data_dir(),
+            data_dir=data or resolve_data_dir(),
             timeframe=timeframe,
             start_ms=_parse_start(start) if start else None,
             speed=speed,
