@@ -172,6 +172,7 @@ def run_and_report(
     from alphaloop.ops.audit import audit_engine
     from alphaloop.ops.control import open_existing_journal
     from alphaloop.ops.run_report import write_run_report
+    from alphaloop.ops.run_report_plots import buy_and_hold_curve
 
     request = prepared.request
     folder = request.report_dir
@@ -210,6 +211,9 @@ def run_and_report(
         str(journal_path),
         title=f"alphaloop run: {result.model_label}",
         initial_equity=float(request.balance),
+        benchmark=buy_and_hold_curve(
+            prepared.frame, prepared.start_ms, prepared.end_ms, float(request.balance)
+        ),
     )
     try:
         journal = open_existing_journal(str(journal_path))
