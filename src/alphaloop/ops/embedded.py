@@ -258,6 +258,8 @@ def run_and_report(
         f"journal: {journal_path}   (check it: alphaloop audit --db {journal_path})",
         f"report:  {report.html_path}",
         verdict,
+        f"next: open {report.html_path} in a browser; `alphaloop status --db {journal_path}`; "
+        "`alphaloop backtest --strategy ml` (README: What to do next)",
     ]
     if result.model_errors:
         # first, not buried: a model that fails is the most likely reason for "0 orders"
