@@ -361,7 +361,7 @@ def _print_bad_rows(label: str, report: CheckReport) -> None:
     counts = ", ".join(f"{n} {reason}" for reason, n in report.bad_counts.items())
     console.print(f"[red]{label}: {report.bad_rows} bad rows[/] ({counts})", highlight=False)
     for example in report.bad_examples:
-        when = "missing ts" if example.ts is None else f"ts {example.ts} ({format_ms(example.ts)})"
+        when = "missing ts" if example.ts is None else f"{format_ms(example.ts)} UTC"
         console.print(f"    {when}: {example.reason}", highlight=False)
 
 

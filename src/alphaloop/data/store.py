@@ -123,7 +123,7 @@ class ParquetStore:
         if len(misaligned):
             raise ConfigurationError(
                 f"{len(misaligned)} {timeframe} candle(s) for {unified_symbol(symbol)} do not open on a "
-                f"{timeframe} boundary (first ts {misaligned['ts'][0]}); refusing to store them"
+                f"{timeframe} boundary (first at {_utc(int(misaligned['ts'][0]))}); refusing to store them"
             )
         return _merge(path, new, CANDLE_SCHEMA, overwrite=overwrite)
 
@@ -159,6 +159,10 @@ def _require_times(rows: pl.DataFrame, path: Path) -> None:
         raise ConfigurationError(f"rows for {path} have a missing ts; refusing to store them")
 
 
+def _utc(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 class OverwriteRefusedError(ConfigurationError):
     """An import would replace stored values with different ones (and was not forced)."""
 
@@ -179,7 +183,7 @@ def _merge(path: Path, new: pl.DataFrame, schema: pl.Schema, *, overwrite: bool 
     added = new.height - overlap.height
     if replaced and not overwrite:
         first = overlap.filter(differs)["ts"].min()
-        when = datetime.fromtimestamp(int(first) / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")  # type: ignore[arg-type]
+        when = _utc(int(first))  # type: ignore[arg-type]
         raise OverwriteRefusedError(
             f"{path}: {replaced} stored rows would change (first at {when}); nothing was written. "
             "Is this the same market (perp, not spot)? Pass --force to overwrite them"
