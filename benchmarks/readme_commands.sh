@@ -4,6 +4,7 @@
 #
 #   benchmarks/readme_commands.sh            # clone, `make run`, then every command of the README
 #   KEEP=1 benchmarks/readme_commands.sh     # keep the clone (its path is printed)
+#   CLONE=/tmp/x/alphaloop benchmarks/readme_commands.sh   # reuse a kept clone, skip `make run`
 #
 # Slow (a fresh install and a model training): a benchmark, not a test. Exit 0 only if every
 # command exited as the README says.
@@ -32,14 +33,18 @@ step() {  # step EXPECTED_EXIT_CODE COMMAND...
     fi
 }
 
-git clone --quiet "$source_dir" "$work/alphaloop"
-cd "$work/alphaloop"
+if [[ -n "${CLONE:-}" ]]; then
+    cd "$CLONE"
+else
+    git clone --quiet "$source_dir" "$work/alphaloop"
+    cd "$work/alphaloop"
+fi
 export ALPHALOOP_DATA_DIR="$data_dir"
 export ALPHALOOP_WEEX__BASE_URL="http://127.0.0.1:9"   # offline: nothing listens there
 unset WEEX_API_KEY WEEX_SECRET_KEY WEEX_PASSPHRASE WOOX_API_KEY WOOX_API_SECRET || true
 
 # Two commands
-step 0 make run
+if [[ -z "${CLONE:-}" ]]; then step 0 make run; fi
 al=.venv/bin/alphaloop
 
 # What to do next
@@ -55,6 +60,7 @@ step 0 "$al" backtest --strategy ml --start 2025-06-01 --seeds 2 --out reports/b
 sim_pid=$!
 for _ in $(seq 100); do grep -q "serving" sim.out 2>/dev/null && break; sleep 0.2; done
 url=$(grep -o 'http://127.0.0.1:[0-9]*' sim.out)
+rm -f data/journal.sqlite
 step 0 env WEEX_API_KEY=k WEEX_SECRET_KEY=s WEEX_PASSPHRASE=p \
     "$al" paper --base-url "$url" --poll 0.2 --max-cycles 2 --strategy hold --db data/journal.sqlite
 step 0 "$al" status --db data/journal.sqlite
