@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -218,3 +219,25 @@ def test_error_messages_show_dates_not_epoch_ms(tmp_path: Path) -> None:
         "different values",
     )
     assert "1756684800000" not in line
+
+
+def test_a_model_of_another_timeframe_is_never_picked(tmp_path: Path) -> None:
+    folder = tmp_path / "models" / "alphaloop-lgbm-4h-x"
+    folder.mkdir(parents=True)
+    meta = '{"timeframe": "4h", "symbols": ["BTC/USDT:USDT"], "feature_names": [], "created_ms": 1}'
+    (folder / "metadata.json").write_text(meta)
+    (folder / "model.txt").write_text("tree\n")
+    one_line(
+        cli(tmp_path, "backtest", "--strategy", "ml", "--symbols", "BTCUSDT", "--seeds", "0"),
+        "no trained model",
+        "trained on 4h bars and this run uses 1h",
+    )
+    # paper names the model: refused at start, before any cycle (a port that accepts connections
+    # passes the reachability pre-flight; nothing is ever sent to it)
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        one_line(
+            cli(tmp_path, "paper", "--strategy", "ml", "--symbols", "BTCUSDT", "--model", str(folder),
+                "--base-url", f"http://127.0.0.1:{port}"),
+            "does not fit this run",
+        )  # fmt: skip

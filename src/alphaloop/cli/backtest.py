@@ -102,6 +102,11 @@ def backtest(
                 symbols=tuple(chosen),
             )  # fmt: skip
         else:
+            if strategy == "ml":  # only a model trained on these bars, pairs and features
+                from alphaloop.decision.ml import models_dir
+                from alphaloop.ops.model_fit import pick_artifact
+
+                model = pick_artifact(model, models_dir(), timeframe, tuple(chosen))
             decision_model = build_strategy(strategy, StrategyOptions(seed=seed, model_path=model))
         request = BacktestRequest(
             symbols=chosen,

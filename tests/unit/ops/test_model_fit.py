@@ -103,3 +103,28 @@ def test_train_warns_when_no_better_than_the_base_rate() -> None:
     assert base_rate_warning({"oof_logloss": 0.70, "oof_logloss_base_rate": 0.69, "oof_auc": 0.55})
     assert base_rate_warning({"oof_logloss": 0.60, "oof_logloss_base_rate": 0.69, "oof_auc": 0.49})
     assert base_rate_warning({"oof_logloss": 0.60, "oof_logloss_base_rate": 0.69, "oof_auc": 0.56}) is None
+
+
+def test_a_run_whose_model_fails_on_most_cycles_is_a_failed_run(tmp_path: Path) -> None:
+    """The trader turns each failure into a logged HOLD; the run still ends flagged as failed."""
+    import asyncio
+
+    from alphaloop.ops.trading import TradingOptions, run_embedded
+    from tests.kit.trading import HOUR_MS, START_MS, SYMBOLS, ScriptedModel, trading_frame
+
+    broken = ScriptedModel(lambda n, _snapshot: ValueError("feature shape mismatch") if n % 4 else [])
+    result = asyncio.run(
+        run_embedded(
+            trading_frame(),
+            broken,
+            TradingOptions(strategy="scripted", symbols=SYMBOLS),
+            start_ms=START_MS,
+            end_ms=START_MS + 12 * HOUR_MS,
+            journal_url=str(tmp_path / "j.sqlite"),
+            report_dir=tmp_path,
+        )
+    )
+    assert result.model_calls == 12
+    assert result.model_errors == 9
+    assert result.model_failed
+    assert "FAILED RUN" in result.model_verdict
