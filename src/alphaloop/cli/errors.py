@@ -18,7 +18,7 @@ import httpx
 from pydantic import ValidationError
 from typer.core import TyperGroup
 
-from alphaloop.model import AlphaloopError
+from alphaloop.model import AlphaloopError, NetworkError
 
 #: the exit code of every "you gave me something I cannot use" failure
 USAGE_EXIT = 2
@@ -33,6 +33,8 @@ def _pydantic_line(exc: ValidationError) -> str:
 
 def describe(exc: BaseException) -> str | None:
     """The one line to print for an anticipated failure, or None for a bug (keep the traceback)."""
+    if isinstance(exc, NetworkError):
+        return f"{exc}; check the network (or --base-url), or work offline on ALPHALOOP_DATA_DIR"
     if isinstance(exc, AlphaloopError):
         return str(exc)
     if isinstance(exc, tomllib.TOMLDecodeError):
