@@ -111,6 +111,8 @@ def test_out_pointing_at_an_existing_file(tmp_path: Path) -> None:
     taken.write_text("mine")
     one_line(cli(tmp_path, "backtest", "--symbols", "BTCUSDT", "--out", str(taken)), "is a file")
     one_line(cli(tmp_path, "run", "--strategy", "sma", "--out", str(taken)), "is a file")
+    args = ("model", "train", "--start", "2025-01-01", "--end", "2025-02-01", "--out", str(taken))
+    one_line(cli(tmp_path, *args), "is a file")
     assert taken.read_text() == "mine"
 
 

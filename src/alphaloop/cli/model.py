@@ -109,6 +109,8 @@ def train_command(
     from alphaloop.ops.backtest import parse_day
 
     settings = settings_or_exit(config_file)
+    if out is not None and out.exists() and not out.is_dir():
+        fail(f"--out {out} is a file: give a folder for the artifact (it is created if missing)")
     if calibration not in ("isotonic", "platt"):
         fail(f"--calibration must be platt or isotonic, not {calibration!r}")
     if timeframe not in TIMEFRAME_MS:
