@@ -7,12 +7,15 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint typecheck unit install clean
 
 $(BIN)/python:
+	@echo "make: creating the virtual environment $(VENV) with $$($(PYTHON) --version)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
+	@echo "make: installing alphaloop and its dependencies into $(VENV) (a minute or two the first time)"
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+	@echo "make: installed; the commands are $(BIN)/alphaloop (see README: What to do next)"
 
 install: $(STAMP)
 

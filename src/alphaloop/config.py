@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from alphaloop.defaults import default_data_dir
 from alphaloop.model import COMPETITION_MAX_LEVERAGE, COMPETITION_SYMBOLS, ConfigurationError
 from alphaloop.model.instruments import to_unified_symbol
 from alphaloop.risk.limits import RiskLimits
@@ -150,7 +152,7 @@ class Settings(BaseSettings):
 
     mode: Literal["backtest", "paper", "live"] = "paper"
     venue: Literal["weex", "woox"] = "weex"
-    data_dir: Path = DEFAULT_DATA_DIR
+    data_dir: Path = Field(default_factory=default_data_dir)
     #: the Parquet store of `alphaloop data` (ALPHALOOP_STORE_DIR), relative to the working directory
     store_dir: Path = Path("data/store")
     #: the trading journal (ALPHALOOP_JOURNAL_URL): a SQLite path or an SQLAlchemy URL
@@ -218,17 +220,22 @@ class Settings(BaseSettings):
         return WooxCredentials(key, secret)
 
 
-def _describe(error: Mapping[str, Any]) -> str:
+#: setting names whose values are never echoed back in an error (a typo'd secret is still a secret)
+_SECRET_HINTS = ("secret", "passphrase", "password", "token", "key", "credential", "auth")
+
+
+def describe_error(error: Mapping[str, Any]) -> str:
+    """One validation problem as `section.setting: what is wrong (got value)`; never a secret's value."""
     location = ".".join(str(part) for part in error.get("loc", ())) or "settings"
     message = str(error.get("msg", "invalid"))
-    if error.get("type") == "extra_forbidden":
+    unknown = error.get("type") == "extra_forbidden"
+    if unknown:
         message = "unknown setting"
     value = error.get("input")
-    shown = (
-        ""
-        if isinstance(value, dict | SecretStr) or "secret" in location or "passphrase" in location
-        else value
-    )
+    secret_like = any(hint in location.lower() for hint in _SECRET_HINTS)
+    # an unknown setting's value is never shown: it is often a secret put in the wrong place
+    hidden = unknown or secret_like or isinstance(value, dict | list | SecretStr)
+    shown = "" if hidden else value
     return f"{location}: {message}" + (f" (got {shown!r})" if shown not in ("", None) else "")
 
 
@@ -243,8 +250,10 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     token = _config_file.set(path)
     try:
         return Settings(**overrides)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"config file {path} is not valid TOML: {exc}") from None
     except ValidationError as exc:
-        lines = [_describe(err) for err in exc.errors()]
+        lines = [describe_error(err) for err in exc.errors()]
         raise ConfigurationError(
             "invalid configuration:\n" + "\n".join(f"  {line}" for line in lines)
         ) from None

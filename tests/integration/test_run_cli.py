@@ -43,7 +43,8 @@ def test_run_replays_three_days_and_leaves_an_auditable_journal(tmp_path: Path) 
     assert lines[2].startswith("equity 1,000.00 -> ")
     assert any(line.startswith("journal: ") for line in lines)
     assert any(line.startswith("report: ") for line in lines)
-    assert lines[-1].startswith("audit: PASSED"), result.stdout
+    assert lines[-2].startswith("audit: PASSED"), result.stdout
+    assert lines[-1].startswith("next: open "), result.stdout
     journal = out / "journal.sqlite"
     assert (out / "report.html").stat().st_size > 0
     assert journal.is_file()

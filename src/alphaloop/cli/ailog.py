@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from alphaloop.cli.audit import DbOption
-from alphaloop.cli.common import ConfigOption, console, fail, settings_or_exit
+from alphaloop.cli.common import ConfigOption, checked_url, console, fail, settings_or_exit
 from alphaloop.model import AlphaloopError
 from alphaloop.ops.ailog import AiLogStatus, ailog_status, build_venue, flush_ai_logs
 from alphaloop.ops.audit import iso
@@ -80,8 +80,13 @@ def flush_command(
     except AlphaloopError as exc:
         fail(str(exc))
     with journal:
+        before = ailog_status(journal, now_ms=wall_clock_ms())
+        if not before.backlog:
+            # nothing to send: no venue, so no keys are needed to learn that
+            console.print("uploaded 0, failed 0, remaining 0 (the backlog is empty)", highlight=False)
+            raise typer.Exit(0)
         try:
-            chosen = build_venue(settings, venue, base_url=base_url)
+            chosen = build_venue(settings, venue, base_url=checked_url(base_url))
         except AlphaloopError as exc:
             fail(str(exc))
         report = asyncio.run(flush_ai_logs(journal, chosen, limit=limit))

@@ -9,9 +9,17 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from alphaloop.cli.common import ConfigOption, console, error_console, fail, settings_or_exit
+from alphaloop.cli.common import (
+    LEVERAGE_HELP,
+    ConfigOption,
+    console,
+    error_console,
+    fail,
+    leverage_or_exit,
+    settings_or_exit,
+    symbol_list,
+)
 from alphaloop.model.errors import AlphaloopError
-from alphaloop.model.instruments import COMPETITION_MAX_LEVERAGE, COMPETITION_SYMBOLS, to_unified_symbol
 
 _STAGES = {
     "load": "loading bars",
@@ -21,19 +29,13 @@ _STAGES = {
 }
 
 
-def _symbols(text: str | None) -> list[str]:
-    if not text or text.strip().lower() == "all":
-        return list(COMPETITION_SYMBOLS)
-    try:
-        return [to_unified_symbol(s.strip()) for s in text.split(",") if s.strip()]
-    except ValueError as error:
-        fail(str(error))
-
-
 def backtest(
     symbols: Annotated[
         str | None,
-        typer.Option(help="Comma-separated symbols (cmt_btcusdt, BTC/USDT:USDT...); default: the 8 pairs."),
+        typer.Option(
+            help="Comma-separated symbols (BTCUSDT, cmt_btcusdt, BTC/USDT:USDT...); default: "
+            "[competition] symbols of alphaloop.toml (the 8 pairs)."
+        ),
     ] = None,
     timeframe: Annotated[str, typer.Option("--timeframe", "-t", help="Bar timeframe.")] = "1h",
     start: Annotated[
@@ -43,7 +45,7 @@ def backtest(
         str | None, typer.Option(help="End, exclusive, YYYY-MM-DD UTC (default: data end).")
     ] = None,
     strategy: Annotated[str, typer.Option("--strategy", "-s", help="sma, hold, random, ml or llm.")] = "sma",
-    leverage: Annotated[int, typer.Option(help=f"Leverage, 1..{COMPETITION_MAX_LEVERAGE}.")] = 1,
+    leverage: Annotated[int, typer.Option(help=LEVERAGE_HELP)] = 1,
     equity: Annotated[float, typer.Option(help="Starting equity, USDT.")] = 10_000.0,
     sizing: Annotated[str, typer.Option(help="risk (stop-based), slot (equal notional) or units.")] = "risk",
     risk: Annotated[float, typer.Option(help="Equity fraction risked per trade (sizing=risk).")] = 0.01,
@@ -53,7 +55,7 @@ def backtest(
     exact: Annotated[
         bool, typer.Option("--exact", help="Replay every bar through the simulator core (slow, reference).")
     ] = False,
-    seeds: Annotated[int, typer.Option(help="Random-entry baseline seeds.")] = 20,
+    seeds: Annotated[int, typer.Option(min=0, help="Random-entry baseline seeds (0: no baseline).")] = 20,
     allow_in_sample: Annotated[
         bool,
         typer.Option(
@@ -88,6 +90,11 @@ def backtest(
     from alphaloop.ops.backtest import BacktestRequest, default_report_dir, parse_day, run_backtest_report
 
     settings = settings_or_exit(config_file)
+    chosen = list(symbol_list(None if symbols is None or symbols.strip().lower() == "all" else symbols,
+                              tuple(settings.competition.symbols)))  # fmt: skip
+    leverage = leverage_or_exit(leverage, settings)
+    if out is not None and out.exists() and not out.is_dir():
+        fail(f"--out {out} is a file: give a folder for the report (it is created if missing)")
     try:
         config = BacktestConfig(
             initial_equity=equity,
@@ -103,12 +110,17 @@ def backtest(
 
             decision_model = build_cli_llm_agent(
                 llm_base_url, llm_model, llm_mode, llm_cassettes, model, hybrid=llm_hybrid,
-                symbols=tuple(_symbols(symbols)),
+                symbols=tuple(chosen),
             )  # fmt: skip
         else:
+            if strategy == "ml":  # only a model trained on these bars, pairs and features
+                from alphaloop.decision.ml import models_dir
+                from alphaloop.ops.model_fit import pick_artifact
+
+                model = pick_artifact(model, models_dir(), timeframe, tuple(chosen))
             decision_model = build_strategy(strategy, StrategyOptions(seed=seed, model_path=model))
         request = BacktestRequest(
-            symbols=_symbols(symbols),
+            symbols=chosen,
             timeframe=timeframe,
             start_ms=parse_day(start) if start else None,
             end_ms=parse_day(end) if end else None,

@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from alphaloop.cli.common import ConfigOption, console, error_console, fail, settings_or_exit
+from alphaloop.cli.common import ConfigOption, checked_url, console, error_console, fail, settings_or_exit
 from alphaloop.config import Settings
 from alphaloop.data import (
     DatasetCheck,
@@ -177,6 +177,7 @@ def download_command(
     config_file: Path | None = ConfigOption,
 ) -> None:
     """Download candles (paged, rate-limited, resumable) and funding into the store; report gaps."""
+    base_url = checked_url(base_url)
     settings = settings_or_exit(config_file)
     if venue not in VENUES:
         fail(f"--venue must be one of {', '.join(VENUES)}")
@@ -251,6 +252,16 @@ def import_command(
     drop_bad: Annotated[
         bool, typer.Option("--drop-bad", help="Import the good rows of files with bad rows.")
     ] = False,
+    market: Annotated[
+        str,
+        typer.Option(
+            help="perp, spot, or auto (spot when the files sit under a folder named spot). Spot bars are "
+            "stored apart (<venue>_spot) and never replace the perpetual-futures bars."
+        ),
+    ] = "auto",
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite stored rows whose values differ (refused otherwise).")
+    ] = False,
     store: Annotated[Path | None, typer.Option(help="Parquet store (default: ALPHALOOP_STORE_DIR).")] = None,
     config_file: Path | None = ConfigOption,
 ) -> None:
@@ -265,7 +276,16 @@ def import_command(
             fail("--symbol and --timeframe apply to a single file, not a folder")
         for file in files:
             results.append(
-                import_file(file, target, venue, symbol=symbol, timeframe=timeframe, drop_bad=drop_bad)
+                import_file(
+                    file,
+                    target,
+                    venue,
+                    symbol=symbol,
+                    timeframe=timeframe,
+                    drop_bad=drop_bad,
+                    market=market,
+                    force=force,
+                )
             )
     except ConfigurationError as exc:
         fail(str(exc))
@@ -282,7 +302,7 @@ def import_command(
         table.add_row(
             r.path.name,
             r.symbol,
-            r.timeframe or "funding",
+            (r.timeframe or "funding") + (" spot" if r.market == "spot" else ""),
             str(r.check.rows),
             "-" if r.appended is None else str(r.appended.added),
             "-" if r.appended is None else str(r.appended.replaced),
@@ -342,7 +362,7 @@ def _print_bad_rows(label: str, report: CheckReport) -> None:
     counts = ", ".join(f"{n} {reason}" for reason, n in report.bad_counts.items())
     console.print(f"[red]{label}: {report.bad_rows} bad rows[/] ({counts})", highlight=False)
     for example in report.bad_examples:
-        when = "missing ts" if example.ts is None else f"ts {example.ts} ({format_ms(example.ts)})"
+        when = "missing ts" if example.ts is None else f"{format_ms(example.ts)} UTC"
         console.print(f"    {when}: {example.reason}", highlight=False)
 
 

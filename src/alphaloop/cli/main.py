@@ -13,10 +13,12 @@ from alphaloop.cli.backtest import backtest
 from alphaloop.cli.control import halt, resume
 from alphaloop.cli.data import data_app
 from alphaloop.cli.demo import demo
+from alphaloop.cli.errors import OneLineErrors
 from alphaloop.cli.model import model_app
 from alphaloop.cli.qualify import qualify
 from alphaloop.cli.research import research_app
 from alphaloop.cli.sim import sim_app
+from alphaloop.cli.status import status
 from alphaloop.cli.trade import live_command, paper_command, run_command
 
 app = typer.Typer(
@@ -25,6 +27,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=OneLineErrors,
 )
 app.add_typer(sim_app, name="sim")
 app.add_typer(data_app, name="data")
@@ -40,6 +43,7 @@ app.command()(audit)
 app.add_typer(ailog_app, name="ailog")
 app.command()(halt)
 app.command()(resume)
+app.command()(status)
 
 
 @app.callback()

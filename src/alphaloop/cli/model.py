@@ -44,6 +44,21 @@ def _symbols(text: str | None) -> list[str]:
         fail(str(error))
 
 
+def base_rate_warning(metrics: dict[str, float]) -> str | None:
+    """A warning when the model does no better on its own out-of-fold validation than always
+    answering the base rate (log loss) or than a coin (AUC): it has learnt nothing to trade on."""
+    loss, base = metrics.get("oof_logloss"), metrics.get("oof_logloss_base_rate")
+    area = metrics.get("oof_auc")
+    if loss is not None and base is not None and loss >= base:
+        return (
+            f"out-of-fold log loss {loss:.4f} is no better than the base rate's {base:.4f}: the model "
+            "has learnt nothing it can trade on; try a longer range or another timeframe"
+        )
+    if area is not None and area <= 0.5:
+        return f"out-of-fold AUC {area:.4f} is no better than a coin: the model has learnt nothing to trade"
+    return None
+
+
 def _day(ms: int) -> str:
     """A date, with the time of day only when it is not midnight."""
     moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
@@ -94,6 +109,8 @@ def train_command(
     from alphaloop.ops.backtest import parse_day
 
     settings = settings_or_exit(config_file)
+    if out is not None and out.exists() and not out.is_dir():
+        fail(f"--out {out} is a file: give a folder for the artifact (it is created if missing)")
     if calibration not in ("isotonic", "platt"):
         fail(f"--calibration must be platt or isotonic, not {calibration!r}")
     if timeframe not in TIMEFRAME_MS:
@@ -122,8 +139,14 @@ def train_command(
                 data_dir=settings.data_dir,
             )
 
+            stages: list[str] = []
+
             def progress(stage: str, done: int, total: int) -> None:
                 bar.update(task, description=stage, completed=done, total=total)
+                if bar.disable and not as_json and stage not in stages:
+                    # no bar without a terminal: one line per stage, so a long training is visibly alive
+                    stages.append(stage)
+                    error_console.print(f"model train: {stage} ...", highlight=False)
 
             report = train_with_report(
                 frame,
@@ -162,6 +185,9 @@ def train_command(
         )
     console.print(folds_table)
     console.print(_metrics_table(dict(artifact.metrics), "out-of-fold validation"))
+    warning = base_rate_warning(dict(artifact.metrics))
+    if warning:
+        console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
     console.print(f"version: {artifact.version}")
     console.print(f"artifact: {folder}", highlight=False, soft_wrap=True)
 
@@ -203,6 +229,9 @@ def info_command(
         highlight=False,
     )
     console.print(_metrics_table(dict(artifact.metrics), "out-of-fold validation"))
+    warning = base_rate_warning(dict(artifact.metrics))
+    if warning:
+        console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
     gains = artifact.booster.feature_importance("gain")
     ranked = sorted(zip(artifact.feature_names, gains, strict=True), key=lambda item: -float(item[1]))
     total = float(sum(gains)) or 1.0

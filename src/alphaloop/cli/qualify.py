@@ -9,7 +9,15 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from alphaloop.cli.common import ConfigOption, WeexApiOption, console, fail, settings_or_exit, with_weex_api
+from alphaloop.cli.common import (
+    ConfigOption,
+    WeexApiOption,
+    checked_url,
+    console,
+    fail,
+    settings_or_exit,
+    with_weex_api,
+)
 from alphaloop.model import ConfigurationError, to_unified_symbol
 from alphaloop.ops.qualify import QualifyReport, run_weex_qualify, run_woox_qualify
 
@@ -53,6 +61,7 @@ def qualify(
     config_file: Path | None = ConfigOption,
 ) -> None:
     """Run the competition's API-test checklist (server time ... fills); exit 0 only if all pass."""
+    url = checked_url(base_url)
     settings = settings_or_exit(config_file)
     chosen = (venue or settings.venue).lower()
     if chosen not in ("weex", "woox"):
@@ -64,7 +73,7 @@ def qualify(
             checklist = run_woox_qualify(
                 settings,
                 settings.woox_credentials(),
-                base_url=base_url,
+                base_url=url,
                 symbol=unified,
                 leverage=leverage,
                 cleanup=cleanup,
@@ -73,7 +82,7 @@ def qualify(
             checklist = run_weex_qualify(
                 settings,
                 settings.weex_credentials(),
-                base_url=base_url,
+                base_url=url,
                 symbol=unified,
                 leverage=leverage,
                 cleanup=cleanup,

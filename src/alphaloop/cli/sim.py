@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
 
@@ -10,13 +11,14 @@ import typer
 from pydantic import SecretStr, ValidationError
 
 from alphaloop.cli.common import fail
+from alphaloop.cli.errors import describe
+from alphaloop.data.paths import resolve_data_dir
 from alphaloop.model import TIMEFRAME_MS, ConfigurationError
 from alphaloop.venues.sim.server import (
     ApiAccount,
     FaultSpecError,
     RateLimitConfig,
     ServerConfig,
-    default_data_dir,
     load_accounts,
     parse_fault_spec,
     serve,
@@ -109,6 +111,11 @@ def serve_command(
     if ip_reject not in ("40018", "521"):
         fail("--ip-reject must be 40018 or 521")
     try:
+        if not Decimal(balance).is_finite() or Decimal(balance) <= 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        fail(f"--balance {balance!r} is not a positive number of USDT, like 1000")
+    try:
         parse_fault_spec(faults, dialect_endpoint_names(dialect))
     except FaultSpecError as exc:
         fail(f"--faults: {exc}")
@@ -133,7 +140,7 @@ def serve_command(
             fail(f"give {needed} or --accounts FILE")
         config = ServerConfig(
             accounts=tuple(account_list),
-            data_dir=data or default_data_dir(),
+            data_dir=data or resolve_data_dir(),
             timeframe=timeframe,
             start_ms=_parse_start(start) if start else None,
             speed=speed,
@@ -159,7 +166,9 @@ def serve_command(
                 f"alphaloop sim: serving {DIALECT_NAMES[dialect]} API on {url}", err=False
             ),
         )
-    except (ConfigurationError, ValidationError) as exc:
+    except ConfigurationError as exc:
         fail(str(exc))
+    except ValidationError as exc:
+        fail(describe(exc) or "invalid simulator settings")
     except OSError as exc:
         fail(f"cannot serve on {host}:{port}: {exc}")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -17,16 +20,21 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from alphaloop.cli.common import (
+    LEVERAGE_HELP,
     ConfigOption,
     WeexApiOption,
+    checked_url,
     console,
     error_console,
     fail,
+    leverage_or_exit,
+    reachable_or_exit,
     settings_or_exit,
+    symbol_list,
     with_weex_api,
 )
 from alphaloop.config import Settings
-from alphaloop.model import COMPETITION_SYMBOLS, TIMEFRAME_MS, AlphaloopError, ConfigurationError
+from alphaloop.model import COMPETITION_SYMBOLS, TIMEFRAME_MS, AlphaloopError, ConfigurationError, ModelError
 
 StrategyOpt = Annotated[str, typer.Option(help="Decision model: ml (default), llm, sma, hold, random.")]
 #: the embedded default's entry threshold (see `alphaloop run --help`)
@@ -39,7 +47,7 @@ ThresholdOpt = Annotated[
 ]
 ModelOpt = Annotated[Path | None, typer.Option("--model", help="ML artifact folder (default: the latest).")]
 TimeframeOpt = Annotated[str, typer.Option(help="Bar timeframe of the decision cycle.")]
-LeverageOpt = Annotated[int, typer.Option(min=1, max=20, help="Leverage (the risk limit caps it).")]
+LeverageOpt = Annotated[int, typer.Option(help=LEVERAGE_HELP)]
 DbOpt = Annotated[str | None, typer.Option("--db", help="Journal: SQLite path or SQLAlchemy URL.")]
 LlmUrlOpt = Annotated[str | None, typer.Option(help="--strategy llm: OpenAI-compatible base URL.")]
 LlmModelOpt = Annotated[str | None, typer.Option(help="--strategy llm: the provider's model id.")]
@@ -64,8 +72,17 @@ class _JsonFormatter(logging.Formatter):
         )
 
 
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is now: a handler bound to the stream of the moment outlives
+    it when commands run in one process (typer's test runner swaps the streams per command)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def configure_logging(as_json: bool, level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _CurrentStderr(sys.stderr)
     handler.setFormatter(
         _JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
@@ -76,14 +93,7 @@ def configure_logging(as_json: bool, level: str = "INFO") -> None:
 
 
 def _symbols(text: str | None, settings: Settings) -> tuple[str, ...]:
-    from alphaloop.model import to_unified_symbol
-
-    if not text:
-        return tuple(settings.competition.symbols) or COMPETITION_SYMBOLS
-    try:
-        return tuple(dict.fromkeys(to_unified_symbol(s.strip()) for s in text.split(",") if s.strip()))
-    except AlphaloopError as exc:
-        fail(str(exc))
+    return symbol_list(text, tuple(settings.competition.symbols) or COMPETITION_SYMBOLS)
 
 
 def _options(
@@ -108,7 +118,7 @@ def _options(
         model_path=model,
         symbols=_symbols(symbols, settings),
         timeframe=timeframe,
-        leverage=leverage,
+        leverage=leverage_or_exit(leverage, settings),
         limits=settings.risk,
         explanation_max_chars=settings.competition.ai_log_max_chars,
         seed=seed,
@@ -137,6 +147,23 @@ def _llm_model(
 
 
 # ---------------------------------------------------------------------- alphaloop run
+
+
+@contextlib.contextmanager
+def _ctrl_c_sets(stop: threading.Event) -> Iterator[None]:
+    """The first Ctrl-C asks the replay to stop after its cycle (report and lock handled); a second
+    one interrupts at once."""
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run_command(
@@ -169,7 +196,7 @@ def run_command(
 ) -> None:
     """The embedded default, offline: the offline AI model trades a replayed period on the in-process
     simulator through the full path (risk gate, journal, orders, AI-log uploads), then reports."""
-    from alphaloop.ops.embedded import EmbeddedRequest, prepare_embedded, run_and_report
+    from alphaloop.ops.embedded import EmbeddedRequest, RunInterruptedError, prepare_embedded, run_and_report
 
     configure_logging(False, "WARNING")
     settings = settings_or_exit(config_file, **({"data_dir": data_dir} if data_dir else {}))
@@ -184,6 +211,8 @@ def run_command(
     )
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     folder = out or Path("reports") / f"run-{stamp}"
+    if folder.exists() and not folder.is_dir():
+        fail(f"--out {folder} is a file: give a folder for the report (it is created if missing)")
     request = EmbeddedRequest(
         options=options,
         days=days,
@@ -203,7 +232,24 @@ def run_command(
             disable=as_json or not error_console.is_terminal,
         ) as bar:
             task = bar.add_task("trading the replay", total=len(prepared.closes))
-            outcome = run_and_report(prepared, on_cycle=lambda report: bar.advance(task))
+            total, done = len(prepared.closes), [0]
+
+            def advance(report: Any) -> None:
+                bar.advance(task)
+                done[0] += 1
+                # no bar without a terminal: a line per tenth, so a long --days run is visibly alive
+                if bar.disable and not as_json and total >= 50 and done[0] % (total // 10) == 0:
+                    error_console.print(f"trading the replay: {done[0]:,}/{total:,} cycles", highlight=False)
+
+            with _ctrl_c_sets(stop := threading.Event()):
+                outcome = run_and_report(prepared, on_cycle=advance, stop=stop)
+    except RunInterruptedError as stopped:
+        where = f"the report so far: {stopped.report}" if stopped.report else "no report (nothing traded yet)"
+        fail(
+            f"interrupted: the replay stopped, the journal {stopped.journal} is closed and its lock "
+            f"released; {where}",
+            code=130,
+        )
     except AlphaloopError as exc:
         fail(str(exc))
     if as_json:
@@ -216,6 +262,12 @@ def run_command(
 
 
 # ---------------------------------------------------------------------- paper and live
+
+
+def _venue_url(settings: Settings, venue: str) -> str:
+    if venue not in ("weex", "woox"):
+        fail(f"--venue must be weex or woox, not {venue!r}")
+    return settings.woox.base_url if venue == "woox" else settings.weex.base_url
 
 
 def _install_signals(stop: asyncio.Event) -> None:
@@ -243,6 +295,8 @@ def _session(plan: Any, *, check_first: bool = False) -> None:
     started = time.monotonic()
     try:
         stats = asyncio.run(main())
+    except ModelError as exc:  # the model failed too often: a failed run, not a usage error
+        fail(str(exc), code=1)
     except AlphaloopError as exc:
         fail(str(exc))
     console.print(
@@ -286,8 +340,10 @@ def paper_command(
     """Paper trading: the engine on live prices with simulated matching, or against `sim serve`."""
     from alphaloop.ops.sessions import build_session
 
+    base_url = checked_url(base_url)
     configure_logging(log_json)
     settings = with_weex_api(settings_or_exit(config_file), weex_api)
+    reachable_or_exit(base_url or _venue_url(settings, venue))
     options = _options(
         settings,
         strategy=strategy,
@@ -348,8 +404,10 @@ def live_command(
 
     if not confirm_live:
         fail("live trading sends real orders: add --confirm-live to go ahead (try `alphaloop paper` first)")
+    base_url = checked_url(base_url)
     configure_logging(log_json)
     settings = with_weex_api(settings_or_exit(config_file), weex_api)
+    reachable_or_exit(base_url or _venue_url(settings, venue))
     options = _options(
         settings,
         strategy=strategy,

@@ -82,6 +82,13 @@ def _schema(kind: Kind) -> pl.Schema:
     return CANDLE_SCHEMA if kind == "candles" else FUNDING_SCHEMA
 
 
+def _damaged(path: Path, exc: OSError) -> str:
+    return (
+        f"{path} is truncated or corrupt ({exc}): download or copy it again "
+        "(`alphaloop data check` lists every damaged file)"
+    )
+
+
 def read_typed(path: Path, kind: Kind) -> pl.DataFrame:
     """The file as typed columns, rows as written (fast path; any unparseable value raises).
 
@@ -93,6 +100,8 @@ def read_typed(path: Path, kind: Kind) -> pl.DataFrame:
         raise ConfigurationError(f"{path}: header is {','.join(header)}; expected {','.join(expected)}")
     try:
         return pl.read_csv(path, schema=_schema(kind))
+    except OSError as exc:  # polars reports a truncated gzip stream as OSError
+        raise ConfigurationError(_damaged(path, exc)) from None
     except pl.exceptions.PolarsError as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigurationError(
@@ -108,6 +117,8 @@ def read_lenient(path: Path, kind: Kind) -> pl.DataFrame:
         raise ConfigurationError(f"{path}: header is {','.join(header)}; expected {','.join(expected)}")
     try:
         text = pl.read_csv(path, infer_schema=False, truncate_ragged_lines=True)
+    except OSError as exc:
+        raise ConfigurationError(_damaged(path, exc)) from None
     except pl.exceptions.PolarsError as exc:
         raise ConfigurationError(f"{path}: not a readable CSV file: {exc}") from None
     return text.select(

@@ -18,6 +18,9 @@ from alphaloop.data.symbols import unified_symbol
 from alphaloop.data.timeframes import step_ms
 from alphaloop.model import ConfigurationError
 
+#: `auto`: spot when the file sits under a folder named `spot`, else perpetual futures
+MARKETS = ("auto", "perp", "spot")
+
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
@@ -29,6 +32,8 @@ class ImportResult:
     #: None when the file was refused
     appended: AppendResult | None
     dropped: int = 0
+    #: "perp" or "spot" (stored apart, under `<venue>_spot`)
+    market: str = "perp"
 
     @property
     def refused(self) -> bool:
@@ -62,8 +67,20 @@ def import_file(
     symbol: str | None = None,
     timeframe: str | None = None,
     drop_bad: bool = False,
+    market: str = "auto",
+    force: bool = False,
 ) -> ImportResult:
-    """Check one file and merge its good rows into the store (nothing is written if refused)."""
+    """Check one file and merge its good rows into the store (nothing is written if refused).
+
+    Spot candles (`market="spot"`, or "auto" for a file under a folder named `spot`) go to the
+    `<venue>_spot` part of the store, never over the perpetual-futures bars a backtest reads.
+    Rows that would change stored values refuse the file unless `force`."""
+    if market not in MARKETS:
+        raise ConfigurationError(f"--market must be one of {', '.join(MARKETS)}, not {market!r}")
+    if market == "auto":
+        market = "spot" if any(part.lower() == "spot" for part in path.resolve().parent.parts) else "perp"
+    if market == "spot":
+        venue = f"{venue}_spot"
     kind = file_kind(path)
     name = parse_file_name(path)
     stem = symbol or (name.stem if name is not None else None)
@@ -86,7 +103,7 @@ def import_file(
         return ImportResult(path, unified, kind, tf, report, None)
     good = table.filter(~bad)
     if tf is not None:
-        appended = store.append_candles(venue, unified, tf, good)
+        appended = store.append_candles(venue, unified, tf, good, overwrite=force)
     else:
-        appended = store.append_funding(venue, unified, good)
-    return ImportResult(path, unified, kind, tf, report, appended, dropped)
+        appended = store.append_funding(venue, unified, good, overwrite=force)
+    return ImportResult(path, unified, kind, tf, report, appended, dropped, market)

@@ -14,8 +14,10 @@ Funding comes from `<store_dir>/<venue>/funding/BTCUSDT.parquet`, else
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -24,6 +26,7 @@ import polars as pl
 
 from alphaloop.data.csvfiles import Kind, candle_file, funding_file, parse_file_name, read_typed
 from alphaloop.data.paths import resolve_data_dir, resolve_store_dir
+from alphaloop.data.quality import bad_row_mask
 from alphaloop.data.resample import resample
 from alphaloop.data.store import ParquetStore
 from alphaloop.data.symbols import file_stem, unified_symbol
@@ -34,6 +37,11 @@ from alphaloop.model.frame import Bars, FundingSeries, MarketFrame
 from alphaloop.model.snapshot import IntArray
 
 SourceKind = Literal["store", "files"]
+logger = logging.getLogger("alphaloop.data")
+
+
+class MissingDataError(ConfigurationError):
+    """No stored candles for a symbol or period (as opposed to a file that is there but broken)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +99,48 @@ def find_funding_source(symbol: str, *, store: ParquetStore, venue: str, data_di
     return None
 
 
-def _read_table(path: Path, kind: Kind, lo: int | None, hi: int | None) -> pl.DataFrame:
+def _day_time(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def validated_candles(table: pl.DataFrame, timeframe: str, path: Path) -> pl.DataFrame:
+    """Candle rows as read from a file, held to the rules of `alphaloop data check`: a timestamp
+    written twice with different values, or a row off the timeframe grid, refuses the file (which
+    row is right cannot be known); rows with a missing, NaN or impossible value are dropped and
+    said so on the `alphaloop.data` logger. Identical repeated rows are harmless and collapse."""
+    off_grid = table.filter((pl.col("ts") - offset_ms(timeframe)) % step_ms(timeframe) != 0)
+    if off_grid.height:
+        raise ConfigurationError(
+            f"{path}: {off_grid.height} rows do not open on a {timeframe} boundary "
+            f"(first at {_day_time(int(off_grid['ts'][0]))}); see `alphaloop data check {path}`"
+        )
+    distinct = table.unique(maintain_order=True)
+    conflicts = distinct.filter(pl.col("ts").is_not_null() & pl.col("ts").is_duplicated())
+    if conflicts.height:
+        times = conflicts["ts"].unique().sort()
+        raise ConfigurationError(
+            f"{path}: {times.len()} timestamps appear more than once with different values (first at "
+            f"{_day_time(int(times[0]))}); fix the file (`alphaloop data check {path}` lists them)"
+        )
+    bad = bad_row_mask(distinct, timeframe)
+    dropped = int(bad.sum())
+    if dropped:
+        first = distinct.filter(bad)["ts"].drop_nulls()
+        where = f", first at {_day_time(int(first[0]))}" if first.len() else ""
+        logger.warning(
+            "%s: dropped %d bad rows (missing, NaN or impossible values%s), as `alphaloop data check` "
+            "reports them",
+            path,
+            dropped,
+            where,
+        )
+        distinct = distinct.filter(~bad)
+    return distinct
+
+
+def _read_table(
+    path: Path, kind: Kind, lo: int | None, hi: int | None, timeframe: str | None = None
+) -> pl.DataFrame:
     bounds = pl.lit(True)
     if lo is not None:
         bounds = bounds & (pl.col("ts") >= lo)
@@ -104,7 +153,10 @@ def _read_table(path: Path, kind: Kind, lo: int | None, hi: int | None) -> pl.Da
         except (OSError, pl.exceptions.PolarsError) as exc:
             raise ConfigurationError(f"store file {path} is unreadable ({exc})") from None
         return table  # the store keeps its files canonical
-    return canonical(read_typed(path, kind).filter(bounds), schema)
+    table = read_typed(path, kind).filter(bounds)
+    if kind == "candles" and timeframe is not None:
+        table = validated_candles(table, timeframe, path)
+    return canonical(table, schema)
 
 
 def read_candles(
@@ -112,18 +164,13 @@ def read_candles(
 ) -> pl.DataFrame:
     """Canonical `timeframe` candles opening in [start_ms, end_ms), resampled if the source is finer."""
     if source.timeframe == timeframe:
-        table = _read_table(source.path, "candles", start_ms, end_ms)
-        off_grid = table.filter((pl.col("ts") - offset_ms(timeframe)) % step_ms(timeframe) != 0)
-        if off_grid.height:  # the store refuses these; a hand-made CSV may have them
-            raise ConfigurationError(
-                f"{source.path}: {off_grid.height} rows do not open on a {timeframe} boundary "
-                f"(first ts {off_grid['ts'][0]}); see `alphaloop data check {source.path}`"
-            )
-        return table
+        # the store refuses bad rows on import; a CSV file is checked as it is read
+        return _read_table(source.path, "candles", start_ms, end_ms, timeframe)
     # read whole buckets: the fine bars of the first and last coarse bar may lie outside the bounds
     lo = None if start_ms is None else align_down(start_ms, timeframe)
     hi = None if end_ms is None else align_down(end_ms - 1, timeframe) + step_ms(timeframe)
-    coarse = resample(_read_table(source.path, "candles", lo, hi), source.timeframe, timeframe)
+    fine = _read_table(source.path, "candles", lo, hi, source.timeframe)
+    coarse = resample(fine, source.timeframe, timeframe)
     return _clip(coarse, start_ms, end_ms)
 
 
@@ -187,7 +234,7 @@ def load_frame(
     """
     step = step_ms(timeframe)
     if start_ms is not None and end_ms is not None and end_ms <= start_ms:
-        raise ConfigurationError(f"end_ms {end_ms} must be after start_ms {start_ms}")
+        raise ConfigurationError(f"the end {_day_time(end_ms)} must be after the start {_day_time(start_ms)}")
     unified = list(dict.fromkeys(unified_symbol(s) for s in symbols))
     if not unified:
         raise ConfigurationError("load_frame needs at least one symbol")
@@ -198,13 +245,18 @@ def load_frame(
     for symbol in unified:
         source = find_candle_source(symbol, timeframe, store=store, venue=venue, data_dir=folder)
         if source is None:
-            raise ConfigurationError(_missing_data_error(symbol, timeframe, venue, store, folder))
+            raise MissingDataError(_missing_data_error(symbol, timeframe, venue, store, folder))
         tables[symbol] = read_candles(source, timeframe, start_ms, end_ms)
 
     non_empty = [t["ts"].to_numpy() for t in tables.values() if t.height]
     if not non_empty:
-        window = f" in [{start_ms}, {end_ms})" if start_ms is not None or end_ms is not None else ""
-        raise ConfigurationError(f"no {timeframe} candles of {', '.join(unified)}{window}")
+        window = (
+            f" from {_day_time(start_ms) if start_ms is not None else 'the start'} to "
+            f"{_day_time(end_ms) if end_ms is not None else 'the end'}"
+            if start_ms is not None or end_ms is not None
+            else ""
+        )
+        raise MissingDataError(f"no {timeframe} candles of {', '.join(unified)}{window}")
     grid = union_grid(non_empty)
     bars = {symbol: _on_grid(grid, table) for symbol, table in tables.items()}
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from alphaloop.defaults import default_data_dir
+
 DATA_DIR_ENV = "ALPHALOOP_DATA_DIR"
 STORE_DIR_ENV = "ALPHALOOP_STORE_DIR"
 #: The shared CSV folder beside the repository (../shared/data/README.md).
@@ -18,11 +20,11 @@ DEFAULT_STORE_DIR = Path("data/store")
 
 
 def resolve_data_dir(data_dir: Path | None = None) -> Path:
-    """`data_dir`, else `ALPHALOOP_DATA_DIR`, else `../shared/data`."""
+    """`data_dir`, else `ALPHALOOP_DATA_DIR`, else `../shared/data` (from any working directory)."""
     if data_dir is not None:
         return data_dir
     configured = os.environ.get(DATA_DIR_ENV)
-    return Path(configured) if configured else DEFAULT_DATA_DIR
+    return Path(configured) if configured else default_data_dir()
 
 
 def resolve_store_dir(store_dir: Path | None = None) -> Path:

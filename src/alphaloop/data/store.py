@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -110,8 +111,11 @@ class ParquetStore:
 
     # ------------------------------------------------------------ writing
 
-    def append_candles(self, venue: str, symbol: str, timeframe: str, rows: pl.DataFrame) -> AppendResult:
-        """Merge candle rows (any order, duplicates allowed: the last one of a `ts` wins)."""
+    def append_candles(
+        self, venue: str, symbol: str, timeframe: str, rows: pl.DataFrame, *, overwrite: bool = True
+    ) -> AppendResult:
+        """Merge candle rows (any order, duplicates allowed: the last one of a `ts` wins). With
+        `overwrite=False`, rows that would change stored values refuse the whole merge."""
         path = self.candle_path(venue, symbol, timeframe)
         new = canonical(rows, CANDLE_SCHEMA)
         _require_times(new, path)
@@ -119,15 +123,17 @@ class ParquetStore:
         if len(misaligned):
             raise ConfigurationError(
                 f"{len(misaligned)} {timeframe} candle(s) for {unified_symbol(symbol)} do not open on a "
-                f"{timeframe} boundary (first ts {misaligned['ts'][0]}); refusing to store them"
+                f"{timeframe} boundary (first at {_utc(int(misaligned['ts'][0]))}); refusing to store them"
             )
-        return _merge(path, new, CANDLE_SCHEMA)
+        return _merge(path, new, CANDLE_SCHEMA, overwrite=overwrite)
 
-    def append_funding(self, venue: str, symbol: str, rows: pl.DataFrame) -> AppendResult:
+    def append_funding(
+        self, venue: str, symbol: str, rows: pl.DataFrame, *, overwrite: bool = True
+    ) -> AppendResult:
         path = self.funding_path(venue, symbol)
         new = canonical(rows, FUNDING_SCHEMA)
         _require_times(new, path)
-        return _merge(path, new, FUNDING_SCHEMA)
+        return _merge(path, new, FUNDING_SCHEMA, overwrite=overwrite)
 
 
 def _symbol(path: Path) -> str:
@@ -153,7 +159,15 @@ def _require_times(rows: pl.DataFrame, path: Path) -> None:
         raise ConfigurationError(f"rows for {path} have a missing ts; refusing to store them")
 
 
-def _merge(path: Path, new: pl.DataFrame, schema: pl.Schema) -> AppendResult:
+def _utc(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+class OverwriteRefusedError(ConfigurationError):
+    """An import would replace stored values with different ones (and was not forced)."""
+
+
+def _merge(path: Path, new: pl.DataFrame, schema: pl.Schema, *, overwrite: bool = True) -> AppendResult:
     old = _read(path)
     if old is None or old.is_empty():
         if new.is_empty():
@@ -167,6 +181,13 @@ def _merge(path: Path, new: pl.DataFrame, schema: pl.Schema) -> AppendResult:
             differs = differs | pl.col(name).ne_missing(pl.col(f"{name}_old"))
     replaced = overlap.filter(differs).height
     added = new.height - overlap.height
+    if replaced and not overwrite:
+        first = overlap.filter(differs)["ts"].min()
+        when = _utc(int(first))  # type: ignore[arg-type]
+        raise OverwriteRefusedError(
+            f"{path}: {replaced} stored rows would change (first at {when}); nothing was written. "
+            "Is this the same market (perp, not spot)? Pass --force to overwrite them"
+        )
     if not added and not replaced:
         return AppendResult(0, 0, old.height)
     merged = canonical(pl.concat([old, new]), schema)

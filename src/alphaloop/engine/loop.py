@@ -76,7 +76,7 @@ def health_line(trader: Trader, stats: LoopStats) -> str:
     return (
         f"health: state={trader.state.value} equity={equity} cycles={stats.cycles} sent={stats.sent} "
         f"denied={stats.denied} unknown={stats.unknown} ai_log_backlog={counts.waiting + counts.pending} "
-        f"errors={stats.errors}"
+        f"errors={stats.errors} model_errors={getattr(trader.model, 'errors', 0)}"
     )
 
 

@@ -75,7 +75,13 @@ def to_unified_symbol(symbol: str) -> str:
         return from_weex_symbol(symbol)
     if symbol.upper().startswith("PERP_"):
         return from_woox_symbol(symbol)
-    raise SymbolNotAllowedError(f"unknown symbol spelling '{symbol}'")
+    upper = symbol.strip().upper()
+    for quote in ("USDT", "USDC"):  # a bare pair, as in the data file names (BTCUSDT)
+        if upper.endswith(quote) and len(upper) > len(quote) and upper.isalnum():
+            return f"{upper[: -len(quote)]}/{quote}:{quote}"
+    raise SymbolNotAllowedError(
+        f"unknown symbol spelling '{symbol}': use BTC/USDT:USDT, BTCUSDT, cmt_btcusdt or PERP_BTC_USDT"
+    )
 
 
 def decimal_step(places: int) -> Decimal:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -30,6 +31,16 @@ from alphaloop.ops.trading import EmbeddedRunResult, TradingOptions, build_model
 DAY_MS = 86_400_000
 #: the ML model wants this much history before the replay to train on (when none is trained yet)
 MIN_TRAIN_DAYS = 120
+
+
+class RunInterruptedError(Exception):
+    """Ctrl-C during the replay: the report of what was traded so far is at `report` (None if the
+    run was stopped before its journal existed)."""
+
+    def __init__(self, report: Path | None, journal: Path) -> None:
+        super().__init__("interrupted")
+        self.report = report
+        self.journal = journal
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +81,11 @@ def _load(options: TradingOptions, settings: Settings) -> MarketFrame:
 
 
 def load_or_download(options: TradingOptions, settings: Settings, say: Callable[[str], None]) -> MarketFrame:
+    from alphaloop.data.loader import MissingDataError
+
     try:
         return _load(options, settings)
-    except ConfigurationError as missing:
+    except MissingDataError as missing:  # a broken file is not missing: its error stands
         say(f"no stored {options.timeframe} candles ({missing}); downloading a recent month from WEEX")
     try:
         asyncio.run(_download_month(options, settings))
@@ -156,11 +169,24 @@ def prepare_embedded(request: EmbeddedRequest, settings: Settings, say: Callable
 
 
 def run_and_report(
-    prepared: PreparedRun, *, on_cycle: Callable[[CycleReport], None] | None = None
+    prepared: PreparedRun,
+    *,
+    on_cycle: Callable[[CycleReport], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> EmbeddedOutcome:
+    """Replay, report and audit. Setting `stop` (Ctrl-C) ends the replay after the current cycle:
+    the in-process simulator never yields to the event loop, so a signal is seen between cycles."""
+
+    def cycle_done(report: CycleReport) -> None:
+        if on_cycle is not None:
+            on_cycle(report)
+        if stop is not None and stop.is_set():
+            raise KeyboardInterrupt
+
     from alphaloop.ops.audit import audit_engine
     from alphaloop.ops.control import open_existing_journal
     from alphaloop.ops.run_report import write_run_report
+    from alphaloop.ops.run_report_plots import buy_and_hold_curve
 
     request = prepared.request
     folder = request.report_dir
@@ -168,24 +194,40 @@ def run_and_report(
     journal_path = folder / "journal.sqlite"
     if journal_path.exists():
         raise ConfigurationError(f"{journal_path} exists: pick another --out folder")
-    result = asyncio.run(
-        run_embedded(
-            prepared.frame,
-            prepared.model,
-            request.options,
-            start_ms=prepared.start_ms,
-            end_ms=prepared.end_ms,
-            journal_url=str(journal_path),
-            report_dir=folder,
-            balance=request.balance,
-            on_cycle=on_cycle,
+    try:
+        result = asyncio.run(
+            run_embedded(
+                prepared.frame,
+                prepared.model,
+                request.options,
+                start_ms=prepared.start_ms,
+                end_ms=prepared.end_ms,
+                journal_url=str(journal_path),
+                report_dir=folder,
+                balance=request.balance,
+                on_cycle=cycle_done,
+            )
         )
-    )
+    except KeyboardInterrupt:
+        # the journal is closed and the lock released by then (run_embedded's finally): report
+        # what was traded so far rather than leave a folder with a bare journal
+        partial = None
+        if journal_path.is_file():
+            partial = write_run_report(
+                folder,
+                str(journal_path),
+                title="alphaloop run (interrupted)",
+                initial_equity=float(request.balance),
+            ).html_path
+        raise RunInterruptedError(partial, journal_path) from None
     report = write_run_report(
         folder,
         str(journal_path),
         title=("IN-SAMPLE " if prepared.in_sample else "") + f"alphaloop run: {result.model_label}",
         initial_equity=float(request.balance),
+        benchmark=buy_and_hold_curve(
+            prepared.frame, prepared.start_ms, prepared.end_ms, float(request.balance)
+        ),
     )
     try:
         journal = open_existing_journal(str(journal_path))
@@ -203,6 +245,9 @@ def run_and_report(
         passed, verdict = False, f"audit could not run: {exc}"
     ret = (result.final_equity / result.initial_equity - 1) * 100 if result.initial_equity else 0.0
     summary = {
+        "failed": result.model_failed or not passed,
+        "model_errors": result.model_errors,
+        "model_error_verdict": result.model_verdict,
         "model": result.model_label,
         "period": [_day(result.start_ms), _day(result.end_ms)],
         "cycles": result.stats.cycles,
@@ -229,10 +274,16 @@ def run_and_report(
         f"journal: {journal_path}   (check it: alphaloop audit --db {journal_path})",
         f"report:  {report.html_path}",
         verdict,
+        f"next: open {report.html_path} in a browser; `alphaloop status --db {journal_path}`; "
+        "`alphaloop backtest --strategy ml` (README: What to do next)",
     ]
+    if result.model_errors:
+        # first, not buried: a model that fails is the most likely reason for "0 orders"
+        style = "bold red" if result.model_failed else "yellow"
+        lines.insert(0, f"[{style}]{result.model_verdict}[/]")
     if prepared.in_sample:
         lines.insert(0, f"[bold red]{IN_SAMPLE_LABEL}[/]: the model was trained on (part of) this period")
-    return EmbeddedOutcome(result, summary, lines, passed)
+    return EmbeddedOutcome(result, summary, lines, passed and not result.model_failed)
 
 
 def _model_range(model: DecisionModel) -> dict[str, object]:

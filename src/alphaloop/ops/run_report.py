@@ -20,14 +20,13 @@ never recorded an end (a crash).
 from __future__ import annotations
 
 import csv
-import html
 import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -45,29 +44,32 @@ from alphaloop.backtest.report import (
     REPORT_FILE,
     SUMMARY_FILE,
     figure_section,
-    write_plotly_js,
 )
-from alphaloop.backtest.report_plots import FILL_MARKERS, minmax_indices
 from alphaloop.backtest.summary import json_safe
 from alphaloop.journal import schema
 from alphaloop.journal.db import create_engine, redact_url, to_url
 from alphaloop.journal.records import UNSENT_ORDER_STATUSES
 from alphaloop.model.errors import ConfigurationError
 from alphaloop.model.snapshot import FloatArray, IntArray
+from alphaloop.ops.model_fit import MAX_MODEL_ERROR_RATE
+from alphaloop.ops.run_report_plots import (
+    _decimal,
+    _text,
+    drawdown_figure,
+    equity_figure,
+    plotly_js_for,
+    trade_pnl_figure,
+)
 
 ORDERS_FILE = "orders.csv"
 #: The page lists the newest orders and denials only; the CSV files hold them all.
 MAX_TABLE_ROWS = 500
 
-EQUITY_TITLE = "Equity with entries and exits"
-DRAWDOWN_TITLE = "Drawdown"
 
 EQUITY_COLUMNS = ("at_ms", "time", "equity", "available", "unrealized_pnl", "open_positions")
 ORDER_COLUMNS = (*schema.orders.c.keys(), "created_time", "ai_log_status")
 FILL_COLUMNS = (*schema.fills.c.keys(), "time")
 
-_TEMPLATE = "plotly_white"
-_GREEN, _RED, _BLUE = "#2ca02c", "#d62728", "#1f77b4"
 
 Row = dict[str, Any]
 
@@ -86,11 +88,13 @@ def write_run_report(
     title: str,
     initial_equity: float | None = None,
     run_id: str | None = None,
+    benchmark: tuple[IntArray, FloatArray] | None = None,
 ) -> RunReport:
     """Read the journal (an engine, a path or a URL) and write the report folder (created if needed).
 
     `initial_equity` is the equity the run started from when the journal's first equity point is
-    not it (it then also starts the drawdown curve); `run_id` narrows the report to one run.
+    not it (it then also starts the drawdown curve); `run_id` narrows the report to one run;
+    `benchmark` (times, equity) is drawn beside the equity, e.g. `buy_and_hold_curve`.
     """
     rows = load_rows(journal, run_id=run_id)
     summary = build_summary(rows, title=title, initial_equity=initial_equity)
@@ -109,10 +113,10 @@ def write_run_report(
     )
     _write_csv(folder / FILLS_FILE, FILL_COLUMNS, ({**f, "time": _iso(f["ts_ms"])} for f in rows.fills))
     curve = _curve(rows.equity, initial_equity)
-    figures = [equity_figure(curve, rows), drawdown_figure(curve)]
-    write_plotly_js(folder / PLOTLY_JS_FILE)
+    figures = [equity_figure(curve, rows, benchmark), drawdown_figure(curve), trade_pnl_figure(rows)]
+    script = plotly_js_for(folder)
     page = folder / REPORT_FILE
-    page.write_text(render_html(summary, rows, figures, log_status), encoding="utf-8")
+    page.write_text(render_html(summary, rows, figures, log_status, plotly_js=script), encoding="utf-8")
     return RunReport(folder=folder, html_path=page, summary=summary)
 
 
@@ -232,8 +236,17 @@ def build_summary(rows: RunRows, *, title: str, initial_equity: float | None = N
     """The numbers of the run (pure: rows in, a JSON-ready dict out)."""
     bars = [int(d["bar_close_ms"]) for d in rows.decisions if d["bar_close_ms"] is not None]
     first_bar, last_bar = (min(bars), max(bars)) if bars else (None, None)
+    errors = sum(1 for d in rows.decisions if d["error"])
+    rate = errors / len(rows.decisions) if rows.decisions else 0.0
     return {
         "title": title,
+        # first: a model that fails on every cycle looks like a quiet, flat run everywhere else
+        "model_errors": {
+            "cycles": errors,
+            "rate": rate,
+            "failed_run": rate > MAX_MODEL_ERROR_RATE,
+            "threshold": MAX_MODEL_ERROR_RATE,
+        },
         "journal": rows.journal,
         "run_id": rows.run_id,
         "venue": _joined(r["venue"] for r in rows.runs),
@@ -364,102 +377,6 @@ def _curve(points: Sequence[Row], initial_equity: float | None) -> tuple[IntArra
     return ts, values
 
 
-def equity_figure(curve: tuple[IntArray, FloatArray], rows: RunRows) -> go.Figure:
-    """The equity line, with each fill marked on it at the equity of that moment."""
-    ts, values = curve
-    figure = go.Figure()
-    if len(ts) == 0:
-        return _empty(figure, EQUITY_TITLE, "no equity points in the journal")
-    keep = minmax_indices(values)
-    figure.add_scatter(
-        x=ts[keep].astype(np.float64),
-        y=values[keep],
-        name="equity",
-        mode="lines",
-        line={"color": _BLUE, "width": 1.5},
-    )
-    purpose = {o["client_oid"]: o["purpose"] for o in rows.orders}
-    fills = [f for f in rows.fills if f["ts_ms"] is not None]
-    entries = [f for f in fills if _is_entry(f, purpose.get(f["client_oid"]))]
-    exits = [f for f in fills if not _is_entry(f, purpose.get(f["client_oid"]))]
-    for name, marked, entry in (("entries", entries, True), ("exits", exits, False)):
-        if not marked:
-            continue
-        at = np.array([int(f["ts_ms"]) for f in marked], dtype=np.int64)
-        # The equity last recorded at or before the fill (the first point for fills before it).
-        index = np.clip(np.searchsorted(ts, at, side="right") - 1, 0, len(ts) - 1)
-        buys = [f["side"] == "buy" for f in marked]
-        figure.add_scatter(
-            x=at.tolist(),
-            y=values[index].tolist(),
-            name=name,
-            mode="markers",
-            meta=FILL_MARKERS,
-            marker={
-                "symbol": [
-                    ("triangle-up" if b else "triangle-down") + ("" if entry else "-open") for b in buys
-                ],
-                "color": [_GREEN if b else _RED for b in buys],
-                "size": 9,
-            },
-            hovertext=[_fill_text(f, "entry" if entry else "exit") for f in marked],
-            hoverinfo="text+x",
-        )
-    figure.update_layout(title=EQUITY_TITLE, yaxis_title="equity (USDT)", hovermode="closest")
-    return _styled(figure)
-
-
-def drawdown_figure(curve: tuple[IntArray, FloatArray]) -> go.Figure:
-    ts, values = curve
-    figure = go.Figure()
-    if len(ts) == 0:
-        return _empty(figure, DRAWDOWN_TITLE, "no equity points in the journal")
-    drawdown = -drawdown_curve(values)
-    keep = minmax_indices(drawdown)
-    figure.add_scatter(
-        x=ts[keep].astype(np.float64),
-        y=drawdown[keep],
-        name="drawdown",
-        mode="lines",
-        line={"color": _RED, "width": 1.5},
-        fill="tozeroy",
-    )
-    figure.update_layout(
-        title=DRAWDOWN_TITLE, yaxis={"title": "below running peak", "tickformat": ".0%"}, hovermode="x"
-    )
-    return _styled(figure)
-
-
-def _is_entry(fill: Row, purpose: str | None) -> bool:
-    if purpose is not None:
-        return purpose == "entry"
-    # A fill of no order of ours (a venue-side exit): buying into a long or selling into a short opens.
-    return (fill["side"], fill["position_side"]) in (("buy", "long"), ("sell", "short"))
-
-
-def _fill_text(fill: Row, kind: str) -> str:
-    return (
-        f"{_text(str(fill['symbol']))} {kind}: {_text(str(fill['side']))} {_text(str(fill['amount']))} "
-        f"@ {_text(str(fill['price']))}<br>fee {_text(str(fill['fee']))} · "
-        f"realised {_text(str(fill['realized_pnl']))} USDT"
-    )
-
-
-def _empty(figure: go.Figure, title: str, message: str) -> go.Figure:
-    figure.add_annotation(text=message, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
-    figure.update_layout(title=title, xaxis_visible=False, yaxis_visible=False)
-    return _styled(figure, dates=False)
-
-
-def _styled(figure: go.Figure, *, dates: bool = True) -> go.Figure:
-    figure.update_layout(
-        template=_TEMPLATE, margin={"l": 60, "r": 20, "t": 70, "b": 40}, legend_orientation="h"
-    )
-    if dates:
-        figure.update_xaxes(type="date")
-    return figure
-
-
 # ----------------------------------------------------------------------------- files
 
 
@@ -489,12 +406,17 @@ def _cell(value: Any) -> Any:
 
 
 def render_html(
-    summary: Mapping[str, Any], rows: RunRows, figures: Sequence[go.Figure], log_status: Mapping[str, str]
+    summary: Mapping[str, Any],
+    rows: RunRows,
+    figures: Sequence[go.Figure],
+    log_status: Mapping[str, str],
+    *,
+    plotly_js: str = PLOTLY_JS_FILE,
 ) -> str:
     title = str(summary.get("title") or "alphaloop run")
     return _PAGE.format(
         title=_text(title),
-        plotly_js=PLOTLY_JS_FILE,
+        plotly_js=_text(plotly_js),
         facts=_facts(summary),
         table=_summary_table(summary),
         sections="\n".join(figure_section(i, figure) for i, figure in enumerate(figures)),
@@ -522,7 +444,20 @@ def summary_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(label, value) lines of the page's summary table."""
     equity, fills, logs = summary["equity"], summary["fills"], summary["ai_logs"]
     orders, denials, events = summary["orders"], summary["denials"], summary["events"]
+    errors = summary.get("model_errors", {})
+    flagged = (
+        [
+            (
+                "MODEL ERRORS",
+                f"{errors['cycles']:,} cycles ({errors['rate']:.0%})"
+                + (f": FAILED RUN (above {errors['threshold']:.0%})" if errors["failed_run"] else ""),
+            )
+        ]
+        if errors.get("cycles")
+        else []
+    )
     return [
+        *flagged,
         ("runs", ", ".join(r["id"] for r in summary["runs"]) or "-"),
         (
             "cycles (decisions)",
@@ -615,16 +550,6 @@ def _iso(ms: int | None) -> str | None:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _decimal(text: Any) -> Decimal | None:
-    if text is None:
-        return None
-    try:
-        value = Decimal(str(text))
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
-
-
 def _percent(fraction: float) -> float | None:
     return fraction * 100.0 if math.isfinite(fraction) else None
 
@@ -655,10 +580,6 @@ def _mapping(counts: Mapping[str, int]) -> str:
 
 def _shown(value: Any) -> str:
     return "" if value is None else str(value)
-
-
-def _text(value: str) -> str:
-    return html.escape(value, quote=True)
 
 
 _PAGE = """<!DOCTYPE html>

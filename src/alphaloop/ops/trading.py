@@ -30,7 +30,9 @@ from alphaloop.engine.trader import CycleReport, Trader, TraderConfig
 from alphaloop.journal import InstanceLock, Journal
 from alphaloop.journal.db import sqlite_file
 from alphaloop.model import COMPETITION_SYMBOLS, TIMEFRAME_MS, ConfigurationError
+from alphaloop.model.errors import ModelError
 from alphaloop.model.frame import MarketFrame
+from alphaloop.ops.model_fit import MIN_CYCLES_FOR_RATE, ModelErrorGuard, pick_artifact
 from alphaloop.risk import RiskLimits
 from alphaloop.venues.base import Venue
 
@@ -83,11 +85,20 @@ class TradingOptions:
 
 
 def build_model(options: TradingOptions, models_dir: Path | None = None) -> DecisionModel:
+    """The run's decision model; for `ml`, only an artifact that fits the run's timeframe, symbols
+    and features (see `ops.model_fit`): the newest fitting one unless --model names one."""
+    model_path = options.model_path
+    if options.strategy == "ml":
+        from alphaloop.decision.ml import models_dir as default_models_dir
+
+        model_path = pick_artifact(
+            options.model_path, models_dir or default_models_dir(), options.timeframe, options.symbols
+        )
     return build_strategy(
         options.strategy,
         StrategyOptions(
             seed=options.seed,
-            model_path=options.model_path,
+            model_path=model_path,
             models_dir=models_dir,
             entry_rate=options.entry_rate,
             hold_bars=options.hold_bars,
@@ -141,6 +152,12 @@ class EmbeddedRunResult:
     ai_logs_uploaded: int
     orders_sent: int
     model_label: str
+    #: decisions asked of the model, and how many failed (each one a logged HOLD)
+    model_calls: int = 0
+    model_errors: int = 0
+    #: the error rate is above `MAX_MODEL_ERROR_RATE`: a failed run whatever the audit says
+    model_failed: bool = False
+    model_verdict: str = ""
 
 
 async def run_embedded(
@@ -158,6 +175,7 @@ async def run_embedded(
     """The full trading path offline: the simulator core replays `frame` from `start_ms`, the
     trader runs one cycle per bar close through gate, journal, orders and AI-log uploads."""
     config = trader_config(options, model)
+    guard = ModelErrorGuard(model)
     replay = FrameReplay(frame, balance=balance, start_ms=start_ms)
     closes = replay.bar_closes(end_ms)
     if not closes:
@@ -180,7 +198,7 @@ async def run_embedded(
             version=__version__,
         )
         trader = Trader(
-            replay.venue, model, journal, config, account=account, run_id=run_id, clock=lambda: replay.now_ms
+            replay.venue, guard, journal, config, account=account, run_id=run_id, clock=lambda: replay.now_ms
         )
         stats = await run_replay(trader, replay, closes, on_cycle=on_cycle)
         await trader.shutdown("replay finished")
@@ -196,6 +214,10 @@ async def run_embedded(
             ai_logs_uploaded=counts.uploaded,
             orders_sent=counts.orders_sent,
             model_label=model.info.label,
+            model_calls=guard.calls,
+            model_errors=guard.errors,
+            model_failed=guard.failed(),
+            model_verdict=guard.verdict(),
         )
     finally:
         lock.release()
@@ -224,6 +246,13 @@ class SessionPlan:
 
 async def run_session(plan: SessionPlan, stop: asyncio.Event) -> LoopStats:
     config = trader_config(plan.options, plan.model)
+    guard = ModelErrorGuard(plan.model)
+
+    def judge(report: CycleReport) -> None:
+        if guard.failed(min_cycles=MIN_CYCLES_FOR_RATE) and not stop.is_set():
+            logger.error("ALERT: %s; stopping the session", guard.verdict())
+            stop.set()
+
     run_id = new_run_id()
     journal = Journal.open(plan.journal_url)
     lock = InstanceLock(lock_path(plan.journal_url, plan.account))
@@ -243,7 +272,7 @@ async def run_session(plan: SessionPlan, stop: asyncio.Event) -> LoopStats:
         )
         trader = Trader(
             plan.venue,
-            plan.model,
+            guard,
             journal,
             config,
             account=plan.account,
@@ -259,8 +288,11 @@ async def run_session(plan: SessionPlan, stop: asyncio.Event) -> LoopStats:
                 maintain_seconds=plan.maintain_seconds,
                 health_seconds=plan.health_seconds,
                 max_cycles=plan.max_cycles,
+                on_cycle=judge,
             )
             reason = "stop requested" if stop.is_set() else "cycle limit reached"
+            if guard.failed(min_cycles=MIN_CYCLES_FOR_RATE):
+                reason = guard.verdict()
         except BaseException as exc:
             reason = f"{type(exc).__name__}: {exc}"
             raise
@@ -269,6 +301,8 @@ async def run_session(plan: SessionPlan, stop: asyncio.Event) -> LoopStats:
                 await trader.shutdown(reason)
             except Exception as exc:  # the journal keeps what it has; the next start reconciles
                 logger.warning("shutdown incomplete: %s", exc)
+        if guard.failed(min_cycles=MIN_CYCLES_FOR_RATE):
+            raise ModelError(f"{guard.verdict()} (journal {plan.journal_url})")
         return stats
     finally:
         lock.release()

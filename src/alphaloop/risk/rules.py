@@ -5,7 +5,8 @@ or None when the order may be sent. It never raises: a denial is an event, not a
 
 Checks run in this order, and the first denial wins:
 
-1. state: HALTED denies everything, REDUCING everything but exits;
+1. state: HALTED and REDUCING deny everything but exits (a halt must never trap a position: the
+   operator may still close it, and its venue-side stop is kept, which is not an order of the gate);
 2. every order: symbol, leverage, AI log stored, order-call rate, size (and an exit's size against
    its position);
 3. wash trading: an entry against an open opposite position; an order crossing our own resting order;
@@ -153,8 +154,11 @@ _Check = Callable[[OrderProposal, RiskView, RiskLimits], Denial | None]
 
 
 def _check_state(p: OrderProposal, view: RiskView, _: RiskLimits) -> Denial | None:
-    if view.state is TradingState.HALTED:
-        return Denial(Rule.TRADING_HALTED, f"{p.symbol}: trading is halted; no order is sent until resumed")
+    if view.state is TradingState.HALTED and not p.intent.reduce_only:
+        return Denial(
+            Rule.TRADING_HALTED,
+            f"{p.symbol}: trading is halted; only exits are sent until resumed, not {_words(p.intent)}",
+        )
     if view.state is TradingState.REDUCING and not p.intent.reduce_only:
         return Denial(
             Rule.REDUCE_ONLY,

@@ -306,22 +306,26 @@ async def test_a_denied_order_is_journaled_and_never_sent(
 
 
 @pytest.mark.asyncio
-async def test_halted_trading_sends_no_new_orders_not_even_exits(tmp_path: Path) -> None:
-    script = steps([open_long(BTC)], [open_long(ETH), close(BTC)], [close(BTC)])
+async def test_halted_trading_sends_no_entries_but_exits_and_stop_upkeep_go_on(tmp_path: Path) -> None:
+    script = steps([open_long(BTC), open_long(ETH)], [open_long(SOL), close(BTC)], [open_long(BTC)])
     rig = await start_rig(tmp_path, ScriptedModel(script))
     await rig.step()
-    assert len(rig.exchange_orders()) == 1
+    assert sorted(p.symbol for p in rig.replay.exchange.positions(REPLAY_ACCOUNT)) == sorted([BTC, ETH])
     assert rig.journal.set_state_all(state="halted", reason="operator: halt", now_ms=rig.now) == 1
+    sent_before = len(rig.exchange_orders())
     await rig.step(2)
-    assert len(rig.exchange_orders()) == 1
-    assert {d["rule"] for d in table_rows(rig.journal, "denials")} == {"trading_halted"}
-    assert len(table_rows(rig.journal, "denials")) == 3
+    # the exit of BTC went through; the entries (SOL, BTC again) were denied
+    assert [p.symbol for p in rig.replay.exchange.positions(REPLAY_ACCOUNT)] == [ETH]
+    denials = table_rows(rig.journal, "denials")
+    assert {d["rule"] for d in denials} == {"trading_halted"}
+    assert sorted(d["symbol"] for d in denials) == sorted([SOL, BTC])
+    assert len(rig.exchange_orders()) > sent_before
     state = rig.journal.load_state(ACCOUNT)
     assert state is not None
     assert (state.state, state.reason) == ("halted", "operator: halt")
-    # the open position stays protected while halted
-    assert [p.symbol for p in rig.replay.exchange.positions(REPLAY_ACCOUNT)] == [BTC]
-    assert any(t.kind.value == "stop_loss" for t in rig.replay.exchange.trigger_orders(REPLAY_ACCOUNT))
+    # the position left open stays protected while halted, and an orphaned stop is cleaned up
+    triggers = rig.replay.exchange.trigger_orders(REPLAY_ACCOUNT)
+    assert {t.symbol for t in triggers if t.kind.value == "stop_loss"} == {ETH}
 
 
 def state_of(rig: Rig) -> TradingState:
@@ -396,8 +400,9 @@ async def test_total_drawdown_halts_and_stays_halted(tmp_path: Path) -> None:
     assert halted.denied == 1
     await rig.step()
     assert state_of(rig) is TradingState.HALTED
-    assert [d["rule"] for d in table_rows(rig.journal, "denials")] == ["trading_halted", "trading_halted"]
-    assert [o.purpose for o in rig.journal.orders()] == ["entry"]
+    # the ETH entry was denied; the BTC exit went through (a halt never traps a position)
+    assert [d["rule"] for d in table_rows(rig.journal, "denials")] == ["trading_halted"]
+    assert [o.purpose for o in rig.journal.orders()] == ["entry", "exit"]
 
 
 @pytest.mark.asyncio

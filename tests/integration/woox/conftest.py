@@ -5,6 +5,7 @@ meters itself); tests that need them start their own server."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from typing import Any
@@ -36,6 +37,15 @@ def make_venue(
     return WooxVenue(
         make_client(server, **client_options), outcome_check_interval=0.05, **(venue_options or {})
     )
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage() -> Iterator[None]:
+    """A client or socket a test leaves open is reported at garbage collection, which otherwise
+    happens in whatever test runs next (once: tests/unit/backtest/test_report.py, under load):
+    collect after each test here, so a leak fails the WOO X test that caused it."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="module")

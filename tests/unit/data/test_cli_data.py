@@ -141,7 +141,7 @@ def test_check_exits_1_and_lists_bad_rows(tmp_path: Path) -> None:
     assert "2 bad rows" in result.output
     assert "high < low" in result.output
     assert "duplicate ts" in result.output
-    assert f"ts {T0 + HOUR} (2025-01-01 01:00)" in result.output
+    assert "2025-01-01 01:00 UTC: high < low" in result.output
 
 
 def test_check_filters_by_symbol_and_timeframe(folder: Path, tmp_path: Path) -> None:

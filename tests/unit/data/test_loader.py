@@ -151,7 +151,7 @@ def test_missing_data_names_symbol_timeframe_places_and_remedies(tmp_path: Path,
 
 
 def test_an_interval_without_any_bar_is_a_configuration_error(data_dir: Path, empty_store: Path) -> None:
-    with pytest.raises(ConfigurationError, match="no 1h candles of BTC/USDT:USDT in"):
+    with pytest.raises(ConfigurationError, match="no 1h candles of BTC/USDT:USDT from 1970-01-01 00:00 UTC"):
         load_frame(["BTCUSDT"], "1h", start_ms=0, end_ms=HOUR, data_dir=data_dir, store_dir=empty_store)
 
 

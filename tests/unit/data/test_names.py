@@ -62,8 +62,11 @@ def test_default_folders_agree_with_the_settings(monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("ALPHALOOP_STORE_DIR", raising=False)
     monkeypatch.chdir(tmp_path)  # no alphaloop.toml or .env here
     settings = load_settings(None)
-    assert (settings.data_dir, settings.store_dir) == (DEFAULT_DATA_DIR, DEFAULT_STORE_DIR)
-    assert (resolve_data_dir(), resolve_store_dir()) == (DEFAULT_DATA_DIR, DEFAULT_STORE_DIR)
+    # from a folder where ../shared/data does not exist, the one beside the checkout is used
+    beside = Path(__file__).resolve().parents[3].parent / "shared" / "data"
+    expected = beside if beside.is_dir() else DEFAULT_DATA_DIR
+    assert (settings.data_dir, settings.store_dir) == (expected, DEFAULT_STORE_DIR)
+    assert (resolve_data_dir(), resolve_store_dir()) == (expected, DEFAULT_STORE_DIR)
 
     monkeypatch.setenv("ALPHALOOP_STORE_DIR", str(tmp_path / "s"))
     monkeypatch.setenv("ALPHALOOP_DATA_DIR", str(tmp_path / "d"))

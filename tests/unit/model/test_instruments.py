@@ -39,13 +39,18 @@ def test_every_competition_symbol_round_trips_through_both_venue_spellings(unifi
     assert to_unified_symbol(to_woox_symbol(unified)) == unified
 
 
+def test_a_bare_pair_like_the_data_file_names_is_accepted() -> None:
+    assert to_unified_symbol("BTCUSDT") == "BTC/USDT:USDT"
+    assert to_unified_symbol("dogeusdt") == "DOGE/USDT:USDT"
+
+
 def test_weex_and_woox_spellings_of_btc() -> None:
     assert to_weex_symbol("BTC/USDT:USDT") == "cmt_btcusdt"
     assert to_woox_symbol("BTC/USDT:USDT") == "PERP_BTC_USDT"
     assert from_weex_symbol("CMT_DOGEUSDT") == "DOGE/USDT:USDT"
 
 
-@pytest.mark.parametrize("bad", ["BTCUSDT", "cmt_", "cmt_usdt", "BTC/USDT", "SPOT_BTC_USDT", "btc/usdt:"])
+@pytest.mark.parametrize("bad", ["BTC", "cmt_", "cmt_usdt", "BTC/USDT", "SPOT_BTC_USDT", "btc/usdt:"])
 def test_malformed_symbols_are_refused_with_a_typed_error(bad: str) -> None:
     with pytest.raises(SymbolNotAllowedError):
         to_unified_symbol(bad)

@@ -330,7 +330,8 @@ def test_page_holds_both_figures_fill_markers_orders_and_escaped_denials(
     assert (report.folder / "plotly.min.js").stat().st_size > 1_000_000
     assert '<script src="plotly.min.js"></script>' in page
     assert "<title>paper &lt;week&gt;</title>" in page
-    equity, drawdown = figures(page)
+    equity, drawdown, per_trade = figures(page)
+    assert per_trade["layout"]["title"]["text"].startswith("Realised PnL per trade")
     assert equity["layout"]["title"]["text"] == "Equity with entries and exits"
     assert drawdown["layout"]["title"]["text"] == "Drawdown"
     markers = {t["name"]: t for t in equity["data"] if t.get("meta") == FILL_MARKERS}
@@ -394,7 +395,7 @@ def test_empty_journal_gives_a_complete_report(engine: Engine, tmp_path: Path) -
     }
     assert summary["ai_logs"]["coverage_stored_pct"] == 100.0
     page = report.html_path.read_text(encoding="utf-8")
-    assert len(figures(page)) == 2
+    assert len(figures(page)) == 3
     assert "No orders in the journal." in page
     assert "No denials in the journal." in page
     assert csv_rows(report.folder / "orders.csv") == []

@@ -302,9 +302,11 @@ def test_entry_rule_boundaries(
 
 @pytest.mark.parametrize(
     ("state", "expected"),
-    [(TradingState.ACTIVE, None), (TradingState.REDUCING, None), (TradingState.HALTED, Rule.TRADING_HALTED)],
+    [(TradingState.ACTIVE, None), (TradingState.REDUCING, None), (TradingState.HALTED, None)],
 )
-def test_exits_pass_while_reducing_but_not_when_halted(state: TradingState, expected: Rule | None) -> None:
+def test_exits_pass_in_every_state_so_a_halt_never_traps_a_position(
+    state: TradingState, expected: Rule | None
+) -> None:
     v = view(state=state, positions=[position(BTC, LONG)])
     assert rule_of(exit_proposal(), v) is expected
 

@@ -189,6 +189,7 @@ class MlArtifact:
                     f"{metadata_path}: artifact format {meta.get('format')!r}, this alphaloop reads "
                     f"{ARTIFACT_FORMAT}: retrain with `alphaloop model train`"
                 )
+            check_model_text(model_path)
             booster = lgb.Booster(model_file=str(model_path))
             return MlArtifact(
                 booster=booster,
@@ -208,6 +209,29 @@ class MlArtifact:
             )
         except (KeyError, TypeError, ValueError, lgb.basic.LightGBMError) as exc:
             raise ConfigurationError(f"{directory}: unreadable model artifact: {exc}") from exc
+
+
+def check_model_text(path: Path) -> None:
+    """Refuse a damaged `model.txt` before LightGBM reads it: LightGBM aborts the whole process
+    (SIGABRT, no Python exception) on a truncated file, so this must be checked first."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"{path}: unreadable model file ({exc})") from None
+    sizes = next((line for line in text.splitlines() if line.startswith("tree_sizes=")), None)
+    trees = text.count("\nTree=")
+    complete = (
+        text.startswith("tree\n")
+        and "\nend of trees\n" in text
+        and sizes is not None
+        and len(sizes.removeprefix("tree_sizes=").split()) == trees
+        and trees > 0
+    )
+    if not complete:
+        raise ConfigurationError(
+            f"{path} is truncated or not a LightGBM model: retrain with `alphaloop model train` "
+            "or pass --model PATH to a complete artifact"
+        )
 
 
 def _threads(rows: int) -> int:
