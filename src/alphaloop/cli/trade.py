@@ -17,6 +17,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from alphaloop.cli.common import ConfigOption, console, error_console, fail, settings_or_exit
+from alphaloop.cli.console import console_services, with_approval
 from alphaloop.config import Settings
 from alphaloop.model import COMPETITION_SYMBOLS, TIMEFRAME_MS, AlphaloopError, ConfigurationError
 
@@ -39,6 +40,18 @@ LlmHybridOpt = Annotated[
     bool,
     typer.Option("--llm-hybrid", help="--strategy llm: the ML model's signal in the prompt, and fallback."),
 ]
+ApprovalOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--approval",
+        help="auto (default; [trading] approval): the gate decides; entries: a human approves entries; "
+        "manual: a human approves entries and exits (`alphaloop approve|veto ID` or the dashboard).",
+    ),
+]
+DashboardOpt = Annotated[
+    bool, typer.Option("--dashboard", help="Serve the operator dashboard from this process (127.0.0.1).")
+]
+DashboardPortOpt = Annotated[int, typer.Option(min=1, max=65535, help="--dashboard: its port.")]
 SymbolsOpt = Annotated[
     str | None, typer.Option(help="Comma-separated symbols (default: the competition's 8).")
 ]
@@ -262,6 +275,9 @@ def paper_command(
     llm_base_url: LlmUrlOpt = None,
     llm_model: LlmModelOpt = None,
     llm_hybrid: LlmHybridOpt = False,
+    approval: ApprovalOpt = None,
+    dashboard: DashboardOpt = False,
+    dashboard_port: DashboardPortOpt = 8765,
     config_file: Path | None = ConfigOption,
 ) -> None:
     """Paper trading: the engine on live prices with simulated matching, or against `sim serve`."""
@@ -281,6 +297,7 @@ def paper_command(
         hold_bars=hold_bars,
         entry_threshold=entry_threshold,
     )
+    options = with_approval(options, approval, settings)
     try:
         plan = build_session(
             settings,
@@ -299,7 +316,8 @@ def paper_command(
     except (AlphaloopError, ConfigurationError) as exc:
         fail(str(exc))
     console.print(f"paper trading {plan.venue_name} with {plan.model.info.label}; journal {plan.journal_url}")
-    _session(plan)
+    with console_services(settings, plan.journal_url, dashboard=dashboard, port=dashboard_port):
+        _session(plan)
 
 
 def live_command(
@@ -321,6 +339,9 @@ def live_command(
     llm_base_url: LlmUrlOpt = None,
     llm_model: LlmModelOpt = None,
     llm_hybrid: LlmHybridOpt = False,
+    approval: ApprovalOpt = None,
+    dashboard: DashboardOpt = False,
+    dashboard_port: DashboardPortOpt = 8765,
     config_file: Path | None = ConfigOption,
 ) -> None:
     """Live trading on WEEX (or WOO X) after a pre-flight; needs --confirm-live and keys in the env."""
@@ -339,6 +360,7 @@ def live_command(
         leverage=leverage,
         entry_threshold=entry_threshold,
     )
+    options = with_approval(options, approval, settings)
     try:
         plan = build_session(
             settings,
@@ -353,4 +375,5 @@ def live_command(
         )
     except AlphaloopError as exc:
         fail(str(exc))
-    _session(plan, check_first=True)
+    with console_services(settings, plan.journal_url, dashboard=dashboard, port=dashboard_port):
+        _session(plan, check_first=True)
