@@ -169,7 +169,7 @@ class OperatorDesk:
         trader, journal = self.trader, self.trader.journal
         now = trader.clock()
         # claim it first: whatever happens next, this approval is sent at most once
-        if not repo.transition(journal, row.client_oid, from_status="approved", to_status="sent", now_ms=now):
+        if not repo.transition(journal, row.client_oid, from_status="approved", to_status="sending", now_ms=now):
             return
         plan = row.plan
         intent = OrderIntent(str(plan["intent"]))
@@ -260,11 +260,11 @@ class OperatorDesk:
         self._finish(row.client_oid, "sent" if order is not None else "failed", outcome, trader.clock())
 
     def _finish(self, client_oid: str, status: str, outcome: str, now: int) -> None:
-        # 'sent' was the claim; the final word (denied/failed/sent) is set once, here
+        # 'sending' was the claim; the final word (denied/failed/sent) is set once, here
         repo.transition(
             self.trader.journal,
             client_oid,
-            from_status="sent",
+            from_status="sending",
             to_status=status,
             now_ms=now,
             done_ms=now,

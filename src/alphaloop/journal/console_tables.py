@@ -17,8 +17,11 @@ from sqlalchemy import JSON, BigInteger, Column, Integer, String, Table, Text
 
 from alphaloop.journal.schema import metadata
 
-#: pending -> approved -> sent | denied (re-gated and refused) | failed; pending -> vetoed | expired
-APPROVAL_STATUSES = frozenset({"pending", "approved", "vetoed", "expired", "sent", "denied", "failed"})
+#: pending -> approved -> sending -> sent | denied (re-gated and refused) | failed (not accepted);
+#: pending -> vetoed | expired. A crash while `sending` leaves the order (if stored) to reconciliation.
+APPROVAL_STATUSES = frozenset(
+    {"pending", "approved", "sending", "vetoed", "expired", "sent", "denied", "failed"}
+)
 REQUEST_STATUSES = frozenset({"pending", "done", "failed"})
 
 approvals = Table(

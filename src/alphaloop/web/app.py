@@ -269,6 +269,7 @@ def _live(status: console.Status) -> dict[str, Any]:
     """The few figures the pages refresh live (no secret: the run config is not part of it)."""
     return {
         "state": status.state,
+        "state_upper": status.state.upper(),
         "state_reason": status.state_reason,
         "equity": money(status.equity),
         "total_pnl": money(status.total_pnl),
