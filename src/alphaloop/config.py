@@ -155,6 +155,8 @@ class AlertSettings(_Section):
     dedup_seconds: float = Field(default=3600.0, ge=0)
     #: at most this many alerts per minute in all; the rest are summarised in one line
     max_per_minute: int = Field(default=20, ge=1)
+    #: failed order calls or unknown outcomes within ten minutes that make one "venue errors" alert
+    venue_error_burst: int = Field(default=3, ge=1)
 
 
 class Settings(BaseSettings):

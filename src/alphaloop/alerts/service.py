@@ -25,28 +25,36 @@ def alert_urls(configured: Sequence[str], environ: dict[str, str] | None = None)
 
 
 class AlertService:
+    """Watches the journal; one dispatcher (worker thread) per channel, so a dead channel delays
+    neither the trader nor the other channels."""
+
     def __init__(
         self,
         journal_url: str,
-        sender: Sender,
+        senders: Sequence[Sender],
         *,
         poll_seconds: float = 1.0,
         dedup_seconds: float = 3600.0,
         max_per_minute: int = 20,
+        venue_error_burst: int = 3,
     ) -> None:
         self.journal = Journal.open(journal_url)
-        self.watcher = JournalWatcher(self.journal)
-        self.dispatcher = Dispatcher(sender, dedup_seconds=dedup_seconds, max_per_minute=max_per_minute)
+        self.watcher = JournalWatcher(self.journal, venue_error_burst=venue_error_burst)
+        self.dispatchers = [
+            Dispatcher(sender, dedup_seconds=dedup_seconds, max_per_minute=max_per_minute)
+            for sender in senders
+        ]
         self.poll_seconds = poll_seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="alphaloop-alert-watch", daemon=True)
 
     @classmethod
     def from_urls(cls, journal_url: str, urls: Sequence[str], **kwargs: float) -> AlertService:
-        return cls(journal_url, apprise_sender(urls), **kwargs)  # type: ignore[arg-type]
+        return cls(journal_url, [apprise_sender([url]) for url in urls], **kwargs)  # type: ignore[arg-type]
 
     def start(self) -> AlertService:
-        self.dispatcher.start()
+        for dispatcher in self.dispatchers:
+            dispatcher.start()
         self._thread.start()
         return self
 
@@ -59,14 +67,16 @@ class AlertService:
     def check(self) -> None:
         try:
             for alert in self.watcher.poll():
-                self.dispatcher.submit(alert)
+                for dispatcher in self.dispatchers:
+                    dispatcher.submit(alert)
         except Exception as exc:  # a journal hiccup must not end alerting for the rest of the run
             logger.warning("alert watch failed this round (%s: %s)", type(exc).__name__, exc)
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(10)
-        self.dispatcher.stop()
+        for dispatcher in self.dispatchers:
+            dispatcher.stop()
         self.journal.close()
 
 

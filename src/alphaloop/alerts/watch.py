@@ -38,13 +38,15 @@ def _max(journal: Journal, column: Any) -> int:
 
 
 class JournalWatcher:
-    def __init__(self, journal: Journal) -> None:
+    def __init__(self, journal: Journal, *, venue_error_burst: int = VENUE_ERROR_BURST) -> None:
         self.journal = journal
+        self.venue_error_burst = venue_error_burst
         self.event_id = _max(journal, t.events.c.id)
         self.order_event_id = _max(journal, t.order_events.c.id)
         self.fill_ts = _max(journal, t.fills.c.ts_ms)
         self.seen_fills: set[str] = set()
         self.last_equity_ms = _max(journal, t.equity.c.at_ms)
+        self.held_at, self.held = self._held()
 
     def _rows(self, statement: Any) -> list[Mapping[str, Any]]:
         with self.journal.engine.connect() as conn:
@@ -54,6 +56,7 @@ class JournalWatcher:
         alerts: list[Alert] = []
         alerts += self._orders()
         alerts += self._venue_exits()
+        alerts += self._vanished_positions()
         alerts += self._events()
         alerts += self._venue_errors()
         alerts += self._backlog()
@@ -90,8 +93,9 @@ class JournalWatcher:
         """Fills the venue made on its own (no client order id of ours): a stop, a target, or a
         liquidation closed a position."""
         rows = self._rows(
-            select(t.fills)
-            .where(and_(t.fills.c.ts_ms >= self.fill_ts, t.fills.c.client_oid.is_(None)))
+            select(t.fills, t.orders.c.purpose)
+            .join(t.orders, t.orders.c.client_oid == t.fills.c.client_oid, isouter=True)
+            .where(t.fills.c.ts_ms >= self.fill_ts)
             .order_by(t.fills.c.ts_ms)
         )
         stops = {
@@ -104,7 +108,10 @@ class JournalWatcher:
                 continue
             self.seen_fills.add(row["trade_id"])
             self.fill_ts = max(self.fill_ts, int(row["ts_ms"]))
-            what = "stop-loss" if row["venue_order_id"] in stops else "venue-side stop, target or liquidation"
+            if row["client_oid"] is not None and row["purpose"] != "stop_loss":
+                continue  # our own entry or exit: reported from the order
+            stop = row["purpose"] == "stop_loss" or row["venue_order_id"] in stops
+            what = "stop-loss" if stop else "venue-side stop, target or liquidation"
             alerts.append(
                 Alert(
                     "stop_hit",
@@ -113,6 +120,74 @@ class JournalWatcher:
                     f"{row['symbol']} {row['position_side']} closed by the venue: {row['amount']} at "
                     f"{row['price']}, realized PnL {row['realized_pnl']}",
                     int(row["ts_ms"]),
+                )
+            )
+        return alerts
+
+    def _held(self) -> tuple[int, dict[tuple[str, str], str]]:
+        """The positions of the newest account snapshot: (time, {(symbol, side): size})."""
+        latest = _max(self.journal, t.equity.c.at_ms)
+        rows = self._rows(select(t.position_snapshots).where(t.position_snapshots.c.at_ms == latest))
+        return latest, {(r["symbol"], r["side"]): r["size"] for r in rows if float(r["size"]) > 0}
+
+    def _vanished_positions(self) -> list[Alert]:
+        """A position gone between two snapshots without a filled exit of ours: the venue closed it
+        (its stop-loss, a take-profit, or a liquidation). Every snapshot since the last look is
+        compared with the one before, so a position that lived between two looks still counts."""
+        times = [
+            int(row["at_ms"])
+            for row in self._rows(
+                select(t.equity.c.at_ms)
+                .where(t.equity.c.at_ms > self.held_at)
+                .order_by(t.equity.c.at_ms)
+                .limit(2000)
+            )
+        ]
+        if not times:
+            return []
+        snapshots: dict[int, dict[tuple[str, str], str]] = {at: {} for at in times}
+        for row in self._rows(
+            select(t.position_snapshots).where(
+                and_(t.position_snapshots.c.at_ms > self.held_at, t.position_snapshots.c.at_ms <= times[-1])
+            )
+        ):
+            if row["at_ms"] in snapshots and float(row["size"]) > 0:
+                snapshots[row["at_ms"]][(row["symbol"], row["side"])] = row["size"]
+        alerts = []
+        for at in times:
+            held = snapshots[at]
+            alerts += self._closed_by_venue(self.held, held, self.held_at, at)
+            self.held_at, self.held = at, held
+        return alerts
+
+    def _closed_by_venue(
+        self, before: dict[tuple[str, str], str], after: dict[tuple[str, str], str], since: int, at: int
+    ) -> list[Alert]:
+        alerts = []
+        for (symbol, side), size in before.items():
+            if (symbol, side) in after:
+                continue
+            closing = "close_long" if side == "long" else "close_short"
+            ours = self._rows(
+                select(t.orders.c.client_oid).where(
+                    and_(
+                        t.orders.c.symbol == symbol,
+                        t.orders.c.intent == closing,
+                        t.orders.c.purpose == "exit",
+                        t.orders.c.updated_ms >= since - 60_000,
+                    )
+                )
+            )
+            if ours:
+                continue
+            alerts.append(
+                Alert(
+                    "stop_hit",
+                    f"{symbol}:{side}:{at}",
+                    f"alphaloop: venue-side stop, target or liquidation hit on {symbol}",
+                    f"{symbol} {side} {size} was closed by the venue (no exit order of ours): "
+                    "its stop-loss, take-profit or a liquidation",
+                    at,
                 )
             )
         return alerts
@@ -161,7 +236,7 @@ class JournalWatcher:
             .where(and_(t.events.c.at_ms >= since, t.events.c.kind.in_(VENUE_ERROR_KINDS)))
         )[0]
         count = int(next(iter(failed.values()))) + int(next(iter(unknown.values())))
-        if count < VENUE_ERROR_BURST:
+        if count < self.venue_error_burst:
             return []
         window = self.last_equity_ms // WINDOW_MS
         return [
@@ -209,7 +284,9 @@ class JournalWatcher:
         run = self.journal.latest_run()
         step = TIMEFRAME_MS.get(str(run["timeframe"])) if run else None
         last_bar = _max(self.journal, t.decisions.c.bar_close_ms)
-        if step and last_bar and latest - last_bar > 2 * step:
+        # the trader's own clock on both sides (a simulator's bars may run on another one)
+        decided_at = _max(self.journal, t.decisions.c.created_ms)
+        if step and decided_at and latest - decided_at > 2 * step:
             alerts.append(
                 Alert(
                     "missed_cycle",

@@ -182,6 +182,7 @@ def console_services(settings: Settings, journal_url: str, *, dashboard: bool, p
                     urls,
                     dedup_seconds=settings.alerts.dedup_seconds,
                     max_per_minute=settings.alerts.max_per_minute,
+                    venue_error_burst=settings.alerts.venue_error_burst,
                 ).start()
                 stops.append(service.stop)
                 console.print(f"alerts: {len(urls)} notification URL(s)")

@@ -169,7 +169,9 @@ class OperatorDesk:
         trader, journal = self.trader, self.trader.journal
         now = trader.clock()
         # claim it first: whatever happens next, this approval is sent at most once
-        if not repo.transition(journal, row.client_oid, from_status="approved", to_status="sending", now_ms=now):
+        if not repo.transition(
+            journal, row.client_oid, from_status="approved", to_status="sending", now_ms=now
+        ):
             return
         plan = row.plan
         intent = OrderIntent(str(plan["intent"]))

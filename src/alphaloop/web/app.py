@@ -114,7 +114,10 @@ def create_app(
 
     def page(request: Request, name: str, **context: Any) -> HTMLResponse:
         context.update(csrf=csrf, now_ms=clock(), page=name, journal_url=journal.url)
-        return templates.TemplateResponse(request, f"{name}.html", context)
+        response = templates.TemplateResponse(request, f"{name}.html", context)
+        if context.get("flash"):
+            response.delete_cookie("alphaloop_flash", path="/")  # shown once
+        return response
 
     def who(request: Request) -> str:
         client = request.client.host if request.client else "unknown"

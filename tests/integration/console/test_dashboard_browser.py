@@ -256,4 +256,4 @@ def test_every_page_renders_without_any_secret(drill: Drill) -> None:
         html = drill.page.content()
         for secret in (TOKEN, SECRET, PASSPHRASE, API_KEY):
             assert secret not in html, (name, secret[:4])
-        drill.page.screenshot(path=str(drill.shots / f"{name}.png"), full_page=True)
+        drill.page.screenshot(path=str(drill.shots / f"page-{name}.png"), full_page=True)

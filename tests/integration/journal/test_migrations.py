@@ -77,7 +77,9 @@ def test_reopening_migrates_nothing_and_keeps_the_data(tmp_path: Path) -> None:
 
 def test_opening_without_migrating_needs_a_journal_at_head(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite"
-    with pytest.raises(JournalError, match="is an empty database, this alphaloop needs revision 0002_console"):
+    with pytest.raises(
+        JournalError, match="is an empty database, this alphaloop needs revision 0002_console"
+    ):
         Journal.open(path, migrate=False)
 
     Journal.open(path).close()
