@@ -331,7 +331,7 @@ class OperatorDesk:
     ) -> None:
         trader, journal = self.trader, self.trader.journal
         now = trader.clock()
-        client_oid = ids.client_oid(decision_id, number, "f")
+        client_oid = ids.client_oid(decision_id, number, "x")
         intent = OrderIntent.closing(position.side)
         base = position.symbol.split("/")[0]
         explanation = (
