@@ -13,11 +13,10 @@ import logging
 import queue
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-
-import apprise
 
 logger = logging.getLogger("alphaloop.alerts")
 logging.getLogger("apprise").setLevel(logging.ERROR)
@@ -39,14 +38,21 @@ Sender = Callable[[Alert], bool]
 
 def apprise_sender(urls: Sequence[str], *, timeout_s: float = 5.0) -> Sender:
     """A sender over apprise; True when every channel accepted the alert."""
-    notifier = apprise.Apprise()
-    for url in urls:
-        if not notifier.add(url):
-            # the URL itself may carry a secret: name only its scheme
-            raise ValueError(f"unsupported alert URL scheme {url.split(':', 1)[0]!r}://...")
+    # apprise loads its plugins lazily, and some of them import deprecated modules (imghdr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import apprise
+
+        notifier = apprise.Apprise()
+        for url in urls:
+            if not notifier.add(url):
+                # the URL itself may carry a secret: name only its scheme
+                raise ValueError(f"unsupported alert URL scheme {url.split(':', 1)[0]!r}://...")
 
     def send(alert: Alert) -> bool:
-        result = notifier.notify(body=alert.body, title=alert.title, timeout=timeout_s)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            result = notifier.notify(body=alert.body, title=alert.title, timeout=timeout_s)
         return bool(result)
 
     return send
@@ -134,7 +140,13 @@ class Dispatcher:
 
     def _work(self) -> None:
         while True:
-            alert = self._queue.get()
+            try:
+                alert = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                if self._stopping.is_set():
+                    alert = None
+                else:
+                    continue
             if alert is None:
                 if self._suppressed:
                     self._flush_suppressed()
