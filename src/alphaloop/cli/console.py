@@ -128,10 +128,14 @@ def dashboard(
     config_file: Path | None = ConfigOption,
 ) -> None:
     """Serve the operator dashboard over a journal (token from ALPHALOOP_DASHBOARD_TOKEN, or printed)."""
+    settings = settings_or_exit(config_file)
+    serve_dashboard(db or settings.journal_url, host=host, port=port)
+
+
+def serve_dashboard(url: str, *, host: str, port: int) -> None:
+    """Serve the dashboard over the journal at `url` in the foreground, until interrupted."""
     from alphaloop.web import resolve_token, serve
 
-    settings = settings_or_exit(config_file)
-    url = db or settings.journal_url
     try:
         token, generated = resolve_token(host)
         open_existing_journal(url, migrate=True).close()

@@ -17,7 +17,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from alphaloop.cli.common import ConfigOption, console, error_console, fail, settings_or_exit
-from alphaloop.cli.console import console_services, with_approval
+from alphaloop.cli.console import console_services, serve_dashboard, with_approval
 from alphaloop.config import Settings
 from alphaloop.model import COMPETITION_SYMBOLS, TIMEFRAME_MS, AlphaloopError, ConfigurationError
 
@@ -166,6 +166,11 @@ def run_command(
         Path | None, typer.Option("--data", help="Candle folder (default: ALPHALOOP_DATA_DIR).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    dashboard: Annotated[
+        bool,
+        typer.Option("--dashboard", help="Then serve the dashboard over the run's journal (Ctrl-C ends)."),
+    ] = False,
+    dashboard_port: DashboardPortOpt = 8765,
     config_file: Path | None = ConfigOption,
 ) -> None:
     """The embedded default, offline: the offline AI model trades a replayed period on the in-process
@@ -206,6 +211,10 @@ def run_command(
     else:
         for line in outcome.lines:
             console.print(line)
+    if dashboard:
+        serve_dashboard(
+            str(outcome.result.report_dir / "journal.sqlite"), host="127.0.0.1", port=dashboard_port
+        )
     if not outcome.audit_passed:
         raise typer.Exit(1)
 
