@@ -179,9 +179,18 @@ class OperatorDesk:
         price = _dec(plan["price"]) or Decimal(0)
         stop_loss, take_profit = _dec(plan.get("stop_loss")), _dec(plan.get("take_profit"))
         leverage = int(plan["leverage"])
+        if now > row.expires_ms + self.expiry_ms:
+            # approved in time, but the trader could not act on it soon after (down, stuck):
+            # the market it was planned for is gone
+            self._finish(row.client_oid, "expired", "approved, but not sent in time", now)
+            return
         trader._load_state()  # halted since the approval? the gate must see it
-        balance, positions = await trader._account()
-        resting = await trader._retrying(trader.venue.fetch_open_orders)
+        try:
+            balance, positions = await trader._account()
+            resting = await trader._retrying(trader.venue.fetch_open_orders)
+        except AlphaloopError as exc:
+            self._finish(row.client_oid, "failed", f"could not re-gate it: {exc}", now)
+            return
         proposal = OrderProposal(
             symbol=row.symbol,
             intent=intent,

@@ -35,7 +35,8 @@ from tests.kit.webhook import blackhole, webhook_receiver
 pytestmark = pytest.mark.integration
 
 SEED = 4
-#: from bar 2 on, the next order call is answered 502 (nothing executes; journaled as a failed call)
+#: at bar 2 the next order call is answered 502 (nothing executes; journaled as a failed call);
+#: the bars after it enter (approved) and exit (one bar later) without faults
 FAULTS = "placeOrder:502@n=1"
 EXPECTED_KINDS = {"approval_waiting", "entry", "exit", "risk_state", "venue_errors", "stop_hit"}
 
@@ -94,9 +95,10 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
             with httpx.Client(base_url=server.base_url, timeout=5) as admin:
                 trader.start()
                 wait_for(decided(db, START_MS), "the first decision", trader)
-                for bar in range(1, 4):
-                    if bar == 2:
-                        admin.post("/__admin/faults", json={"spec": FAULTS}).raise_for_status()
+                for bar in range(1, 6):
+                    if bar in (2, 3):  # the fault fires once, on the first order call from bar 2 on
+                        spec = FAULTS if bar == 2 else ""
+                        admin.post("/__admin/faults", json={"spec": spec}).raise_for_status()
                     approve_all(db)
                     wait_for(lambda: not in_flight(db), "approved orders sent", trader)
                     if bar == 1:

@@ -138,3 +138,14 @@ async def test_flatten_closes_every_position_and_cancels_every_order_each_close_
     sent = len(venue_oids(rig))
     await rig.trader.maintain()
     assert len(venue_oids(rig)) == sent
+
+
+async def test_an_approval_the_trader_could_not_act_on_in_time_is_not_sent_late(tmp_path: Path) -> None:
+    rig = await semi_automatic(tmp_path, [open_long(BTC)], expiry_ms=HOUR_MS // 4)
+    await rig.step()
+    [parked] = console.approvals(rig.journal, status="pending")
+    console.approve(rig.journal, parked.client_oid, by="alice", now_ms=rig.now)
+    await rig.step()  # the trader's next pass comes an hour later: the market it was planned for is gone
+    [row] = console.approvals(rig.journal)
+    assert (row.status, row.outcome) == ("expired", "approved, but not sent in time")
+    assert venue_oids(rig) == []
