@@ -78,18 +78,6 @@ def test_approve_and_veto_from_the_command_line(tmp_path: Path) -> None:
     assert again.returncode == 2
     assert "is vetoed, not pending" in again.stderr
     assert "Traceback" not in again.stderr
-    unknown = run_cli(["veto", "nope", "--db", str(db)], env, cwd=tmp_path)
-    assert unknown.returncode == 2
-    assert "no order waiting for approval" in unknown.stderr
-
-
-def test_an_expired_order_cannot_be_approved(tmp_path: Path) -> None:
-    db = tmp_path / "j.sqlite"
-    journal_with_a_parked_order(db, expires_ms=T0 + 1)
-    result = run_cli(["approve", "alaaaa", "--db", str(db)], clean_env(), cwd=tmp_path)
-    assert result.returncode == 2
-    assert "expired" in result.stderr
-    assert query(db, "select status from approvals where client_oid = 'alaaaa'") == [("pending",)]
 
 
 def test_flatten_halts_and_waits_for_a_trader(tmp_path: Path) -> None:
