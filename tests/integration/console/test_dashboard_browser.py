@@ -110,7 +110,9 @@ def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drill]:
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
                 yield Drill(db, f"http://127.0.0.1:{port}", trader, server, page, shots)
                 page.close()
-            trader.stop(signal.SIGINT)
+            # the dashboard thread ends with the trader: a clean exit, no traceback
+            assert trader.stop(signal.SIGINT) == 0, trader.output()[-3000:]
+            assert "Traceback" not in trader.output()
         finally:
             trader.kill()
 
