@@ -120,6 +120,20 @@ class OperatorDesk:
             f"{plan.intent.value} {format_decimal(plan.amount)} {base} at market "
             f"(about {format_decimal(plan.price)})" + (f": {reason}" if reason else "")
         )
+        journal = self.trader.journal
+        for older in repo.approval_rows(journal, status="pending"):
+            # a newer plan for the symbol replaces an undecided older one: approving both would
+            # enter twice for what the model meant once
+            if older.symbol == plan.symbol and older.client_oid != client_oid:
+                repo.transition(
+                    journal,
+                    older.client_oid,
+                    from_status="pending",
+                    to_status="expired",
+                    now_ms=now_ms,
+                    done_ms=now_ms,
+                    outcome=f"superseded by {client_oid}",
+                )
         parked = repo.park_approval(
             self.trader.journal,
             {

@@ -149,3 +149,11 @@ async def test_an_approval_the_trader_could_not_act_on_in_time_is_not_sent_late(
     [row] = console.approvals(rig.journal)
     assert (row.status, row.outcome) == ("expired", "approved, but not sent in time")
     assert venue_oids(rig) == []
+
+
+async def test_a_newer_plan_for_the_symbol_supersedes_an_undecided_one(tmp_path: Path) -> None:
+    rig = await semi_automatic(tmp_path, [open_long(BTC)], [open_long(BTC)], expiry_ms=3 * HOUR_MS)
+    await rig.step(2)
+    rows = {a.status: a for a in console.approvals(rig.journal)}
+    assert set(rows) == {"pending", "expired"}
+    assert rows["expired"].outcome == f"superseded by {rows['pending'].client_oid}"
