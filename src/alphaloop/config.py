@@ -140,6 +140,29 @@ class _PrefixedDotEnv(DotEnvSettingsSource):
         return super().__call__()
 
 
+class TradingSettings(_Section):
+    """How orders reach the venue: `auto` (the gate decides), or a human approves `entries` or all
+    orders (`manual`); an order not decided within `approval_expiry_seconds` (default: a quarter
+    of the bar) expires unsent."""
+
+    approval: Literal["auto", "entries", "manual"] = "auto"
+    approval_expiry_seconds: float | None = Field(default=None, gt=0)
+
+
+class AlertSettings(_Section):
+    """Notification URLs (apprise syntax: tgram://, discord://, slack://, mailto://, json://...).
+    They often hold a bot token: set them in the environment (ALPHALOOP_ALERT_URLS) if in doubt;
+    they are never printed."""
+
+    urls: tuple[str, ...] = ()
+    #: the same alert (kind and key) is sent at most once per this many seconds
+    dedup_seconds: float = Field(default=3600.0, ge=0)
+    #: at most this many alerts per minute in all; the rest are summarised in one line
+    max_per_minute: int = Field(default=20, ge=1)
+    #: failed order calls or unknown outcomes within ten minutes that make one "venue errors" alert
+    venue_error_burst: int = Field(default=3, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         frozen=True,
@@ -163,6 +186,8 @@ class Settings(BaseSettings):
     competition: CompetitionSettings = CompetitionSettings()
     #: the risk gate's limits (`[risk]` in the config file, ALPHALOOP_RISK__MAX_LEVERAGE=...)
     risk: RiskLimits = RiskLimits()
+    trading: TradingSettings = TradingSettings()
+    alerts: AlertSettings = AlertSettings()
 
     weex_api_key: SecretStr | None = Field(default=None, validation_alias="WEEX_API_KEY")
     weex_secret_key: SecretStr | None = Field(default=None, validation_alias="WEEX_SECRET_KEY")

@@ -10,6 +10,7 @@ from alphaloop import __version__
 from alphaloop.cli.ailog import ailog_app
 from alphaloop.cli.audit import audit
 from alphaloop.cli.backtest import backtest
+from alphaloop.cli.console import approvals, approve, dashboard, flatten, veto
 from alphaloop.cli.control import halt, resume
 from alphaloop.cli.data import data_app
 from alphaloop.cli.demo import demo
@@ -44,6 +45,11 @@ app.add_typer(ailog_app, name="ailog")
 app.command()(halt)
 app.command()(resume)
 app.command()(status)
+app.command()(flatten)
+app.command()(approve)
+app.command()(veto)
+app.command()(approvals)
+app.command()(dashboard)
 
 
 @app.callback()

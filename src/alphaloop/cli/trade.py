@@ -33,6 +33,7 @@ from alphaloop.cli.common import (
     symbol_list,
     with_weex_api,
 )
+from alphaloop.cli.console import console_services, serve_dashboard, with_approval
 from alphaloop.config import Settings
 from alphaloop.model import COMPETITION_SYMBOLS, TIMEFRAME_MS, AlphaloopError, ConfigurationError, ModelError
 
@@ -55,6 +56,18 @@ LlmHybridOpt = Annotated[
     bool,
     typer.Option("--llm-hybrid", help="--strategy llm: the ML model's signal in the prompt, and fallback."),
 ]
+ApprovalOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--approval",
+        help="auto (default; [trading] approval): the gate decides; entries: a human approves entries; "
+        "manual: a human approves entries and exits (`alphaloop approve|veto ID` or the dashboard).",
+    ),
+]
+DashboardOpt = Annotated[
+    bool, typer.Option("--dashboard", help="Serve the operator dashboard from this process (127.0.0.1).")
+]
+DashboardPortOpt = Annotated[int, typer.Option(min=1, max=65535, help="--dashboard: its port.")]
 SymbolsOpt = Annotated[
     str | None, typer.Option(help="Comma-separated symbols (default: the competition's 8).")
 ]
@@ -192,6 +205,11 @@ def run_command(
         bool,
         typer.Option("--allow-in-sample", help="Replay bars the model was trained on; labelled IN-SAMPLE."),
     ] = False,
+    dashboard: Annotated[
+        bool,
+        typer.Option("--dashboard", help="Then serve the dashboard over the run's journal (Ctrl-C ends)."),
+    ] = False,
+    dashboard_port: DashboardPortOpt = 8765,
     config_file: Path | None = ConfigOption,
 ) -> None:
     """The embedded default, offline: the offline AI model trades a replayed period on the in-process
@@ -257,6 +275,10 @@ def run_command(
     else:
         for line in outcome.lines:
             console.print(line)
+    if dashboard:
+        serve_dashboard(
+            str(outcome.result.report_dir / "journal.sqlite"), host="127.0.0.1", port=dashboard_port
+        )
     if not outcome.audit_passed:
         raise typer.Exit(1)
 
@@ -335,6 +357,9 @@ def paper_command(
     llm_model: LlmModelOpt = None,
     llm_hybrid: LlmHybridOpt = False,
     weex_api: str | None = WeexApiOption,
+    approval: ApprovalOpt = None,
+    dashboard: DashboardOpt = False,
+    dashboard_port: DashboardPortOpt = 8765,
     config_file: Path | None = ConfigOption,
 ) -> None:
     """Paper trading: the engine on live prices with simulated matching, or against `sim serve`."""
@@ -356,6 +381,7 @@ def paper_command(
         hold_bars=hold_bars,
         entry_threshold=entry_threshold,
     )
+    options = with_approval(options, approval, settings)
     try:
         plan = build_session(
             settings,
@@ -374,7 +400,8 @@ def paper_command(
     except (AlphaloopError, ConfigurationError) as exc:
         fail(str(exc))
     console.print(f"paper trading {plan.venue_name} with {plan.model.info.label}; journal {plan.journal_url}")
-    _session(plan)
+    with console_services(settings, plan.journal_url, dashboard=dashboard, port=dashboard_port):
+        _session(plan)
 
 
 def live_command(
@@ -397,6 +424,9 @@ def live_command(
     llm_model: LlmModelOpt = None,
     llm_hybrid: LlmHybridOpt = False,
     weex_api: str | None = WeexApiOption,
+    approval: ApprovalOpt = None,
+    dashboard: DashboardOpt = False,
+    dashboard_port: DashboardPortOpt = 8765,
     config_file: Path | None = ConfigOption,
 ) -> None:
     """Live trading on WEEX (or WOO X) after a pre-flight; needs --confirm-live and keys in the env."""
@@ -417,6 +447,7 @@ def live_command(
         leverage=leverage,
         entry_threshold=entry_threshold,
     )
+    options = with_approval(options, approval, settings)
     try:
         plan = build_session(
             settings,
@@ -431,4 +462,5 @@ def live_command(
         )
     except AlphaloopError as exc:
         fail(str(exc))
-    _session(plan, check_first=True)
+    with console_services(settings, plan.journal_url, dashboard=dashboard, port=dashboard_port):
+        _session(plan, check_first=True)

@@ -27,6 +27,7 @@ from typing import Any
 from alphaloop.decision.base import DecisionModel
 from alphaloop.engine import ids
 from alphaloop.engine.ailogs import model_label, order_ai_log, stop_loss_ai_log
+from alphaloop.engine.approval import ApprovalPolicy, OperatorDesk
 from alphaloop.engine.jsonsafe import json_safe
 from alphaloop.engine.market import build_live_snapshot, fetch_closed_candles, fetch_funding_histories
 from alphaloop.engine.planning import PlannedOrder, plan_orders, positions_by_symbol
@@ -53,6 +54,7 @@ from alphaloop.model import (
     format_decimal,
 )
 from alphaloop.model.decision import Decision, ModelInfo
+from alphaloop.model.market import TIMEFRAME_MS
 from alphaloop.risk import (
     Baseline,
     OrderProposal,
@@ -141,6 +143,7 @@ class Trader:
         clock: Callable[[], int],
         wall: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        approval: ApprovalPolicy | None = None,
     ) -> None:
         self.venue = venue
         self.model = model
@@ -158,6 +161,8 @@ class Trader:
         self.state = TradingState.ACTIVE
         self.state_reason = "started"
         self.last_equity: float | None = None
+        #: semi-automatic approvals and operator requests (flatten): engine/approval.py
+        self.desk = OperatorDesk(self, approval or ApprovalPolicy(), TIMEFRAME_MS.get(config.timeframe, 0))
 
     # ------------------------------------------------------------------ start-up
     async def start(self) -> None:
@@ -512,6 +517,9 @@ class Trader:
             snapshot=snapshot,
             max_chars=self.config.explanation_max_chars,
         )
+        if self.desk.holds(plan.purpose):  # semi-automatic: a human decides, then the desk sends
+            self.desk.park(plan=plan, client_oid=client_oid, decision_id=decision_id, log=log, now_ms=now)
+            return
         self.journal.store_order_with_ai_log(
             NewOrder(
                 client_oid=client_oid,
@@ -634,6 +642,7 @@ class Trader:
         """Between and after cycles: stops verified, fills, positions and equity recorded, AI logs
         uploaded. Safe to call at any time."""
         report = report or CycleReport(0, "")
+        await self.desk.process(report)
         positions, stops = await self.protect(report)
         await self.sync_fills()
         balance = await self._retrying(self.venue.fetch_balance)

@@ -4,6 +4,7 @@
 the stored AI logs; `InstanceLock` keeps one trading process per account.
 """
 
+from alphaloop.journal import console_tables  # noqa: F401  (registers the console's tables on schema.metadata)
 from alphaloop.journal.db import redact_url
 from alphaloop.journal.errors import DuplicateClientOidError, JournalError
 from alphaloop.journal.journal import Journal

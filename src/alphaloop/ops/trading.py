@@ -23,6 +23,7 @@ from alphaloop.config import Settings
 from alphaloop.decision.base import DecisionModel
 from alphaloop.decision.registry import StrategyOptions, build_strategy
 from alphaloop.engine import ids
+from alphaloop.engine.approval import APPROVAL_MODES, ApprovalPolicy
 from alphaloop.engine.loop import LoopStats, run_replay, run_wall_clock
 from alphaloop.engine.replay import REPLAY_ACCOUNT, FrameReplay
 from alphaloop.engine.sizing import SizingPolicy
@@ -59,6 +60,9 @@ class TradingOptions:
     hold_bars: int = 24
     #: `--strategy ml`: p(up) that opens a long (1 - it a short); None = the learnt thresholds
     entry_threshold: float | None = None
+    #: semi-automatic mode (engine/approval.py): auto | entries | manual; expiry None = bar / 4
+    approval: str = "auto"
+    approval_expiry_s: float | None = None
 
     def sizing_policy(self) -> SizingPolicy:
         return SizingPolicy(
@@ -67,6 +71,12 @@ class TradingOptions:
             leverage=self.leverage,
             slots=len(self.symbols),
         )
+
+    def approval_policy(self) -> ApprovalPolicy:
+        if self.approval not in APPROVAL_MODES:
+            raise ConfigurationError(f"--approval {self.approval!r}: one of {', '.join(APPROVAL_MODES)}")
+        expiry = None if self.approval_expiry_s is None else int(self.approval_expiry_s * 1000)
+        return ApprovalPolicy(self.approval, expiry)  # type: ignore[arg-type]
 
     def config_snapshot(self) -> dict[str, Any]:
         """What the journal keeps of this run's settings (nothing secret is part of them)."""
@@ -81,6 +91,7 @@ class TradingOptions:
             "entry_threshold": self.entry_threshold,
             "explanation_max_chars": self.explanation_max_chars,
             "risk": self.limits.model_dump(mode="json"),
+            "approval": self.approval,
         }
 
 
@@ -278,6 +289,7 @@ async def run_session(plan: SessionPlan, stop: asyncio.Event) -> LoopStats:
             account=plan.account,
             run_id=run_id,
             clock=lambda: int(time.time() * 1000),
+            approval=plan.options.approval_policy(),
         )
         try:
             stats = await run_wall_clock(

@@ -68,7 +68,7 @@ def test_reopening_migrates_nothing_and_keeps_the_data(tmp_path: Path) -> None:
 
     for _ in range(2):
         with Journal.open(path) as reopened:
-            assert migrate.current_revision(reopened.engine) == migrate.head_revision() == "0001"
+            assert migrate.current_revision(reopened.engine) == migrate.head_revision() == "0002_console"
             assert reopened.latest_run() is not None
             with reopened.engine.connect() as conn:
                 assert conn.execute(select(schema.events.c.message)).scalars().all() == ["first run"]
@@ -77,7 +77,9 @@ def test_reopening_migrates_nothing_and_keeps_the_data(tmp_path: Path) -> None:
 
 def test_opening_without_migrating_needs_a_journal_at_head(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite"
-    with pytest.raises(JournalError, match="is an empty database, this alphaloop needs revision 0001"):
+    with pytest.raises(
+        JournalError, match="is an empty database, this alphaloop needs revision 0002_console"
+    ):
         Journal.open(path, migrate=False)
 
     Journal.open(path).close()
@@ -118,7 +120,7 @@ def test_the_alembic_command_line_path_upgrades_and_downgrades_by_url(tmp_path: 
     command.upgrade(config, "head")
     engine = create_engine(path)
     try:
-        assert migrate.current_revision(engine) == "0001"
+        assert migrate.current_revision(engine) == "0002_console"
         command.downgrade(config, "base")
         assert migrate.current_revision(engine) is None
         assert set(inspect(engine).get_table_names()) == {"alembic_version"}

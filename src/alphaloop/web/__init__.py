@@ -1,0 +1,7 @@
+"""The operator dashboard (FastAPI, server-rendered pages, SSE): a thin adapter over `ops.console`."""
+
+from alphaloop.web.app import create_app
+from alphaloop.web.security import TOKEN_ENV, is_loopback, resolve_token
+from alphaloop.web.server import DashboardThread, serve
+
+__all__ = ["TOKEN_ENV", "DashboardThread", "create_app", "is_loopback", "resolve_token", "serve"]
