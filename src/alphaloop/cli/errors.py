@@ -71,8 +71,8 @@ def usage_line(exc: BaseException) -> str | None:
     where to look next; None for anything else, and for "no arguments, show the help", which must
     keep printing the help.
 
-    Matched by class name: typer >= 0.22 raises its vendored copy of click's exceptions, older
-    typer raises click's own; the names are the same (typer's own panel matches them so too)."""
+    Matched by class name: recent typer (0.29 here) raises its vendored copy of click's exceptions,
+    older typer raises click's own; the names are the same (typer's own panel matches them so)."""
     names = _classes(exc)
     if "ClickException" not in names or "NoArgsIsHelpError" in names:
         return None
