@@ -48,13 +48,14 @@ if [[ -z "${CLONE:-}" ]]; then step 0 make run; fi
 al=.venv/bin/alphaloop
 
 # What to do next
+rm -rf reports/q3 reports/bt-ml   # a reused clone (CLONE=...): `run --out` refuses a folder with a journal
 step 0 "$al" --help
 step 0 "$al" version
 step 0 "$al" demo
 step 0 "$al" run --days 3 --out reports/q3 --strategy sma
 step 0 "$al" model list
 step 0 "$al" model info
-step 0 "$al" backtest --strategy ml --start 2025-06-01 --seeds 2 --out reports/bt-ml
+step 0 "$al" backtest --strategy ml --start 2025-09-01 --seeds 2 --out reports/bt-ml
 
 "$al" sim serve --speed 3600 --port 0 --api-key k --secret-key s --passphrase p > sim.out 2> sim.err &
 sim_pid=$!

@@ -103,7 +103,10 @@ def test_sim_serve_on_a_truncated_file_is_one_line_not_aborted(tmp_path: Path, t
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Aborted" not in result.stderr
     assert "Traceback" not in result.stderr
-    assert "truncated or corrupt" in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("alphaloop:")]
+    assert len(errors) == 1, result.stderr
+    assert "truncated or corrupt" in errors[0]
+    assert str(truncated / "BTCUSDT-1h.csv.gz") in errors[0]  # the line names the file to replace
 
 
 def test_out_pointing_at_an_existing_file(tmp_path: Path) -> None:
@@ -130,6 +133,52 @@ def test_empty_symbols_and_negative_seeds_are_refused(tmp_path: Path) -> None:
     result = cli(tmp_path, "backtest", "--symbols", "BTCUSDT", "--seeds", "-3")
     assert result.exit_code == 2
     assert "--seeds" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (
+            ("backtest", "--seeds", "-3"),
+            ("'--seeds'", "greater than or equal to 0", "`alphaloop backtest --help`"),
+        ),
+        (("backtest", "--seeds", "abc"), ("'--seeds'", "valid integer")),
+        (("backtest", "--no-such-option"), ("No such option: --no-such-option",)),
+        (("--bogus",), ("No such option: --bogus", "`alphaloop --help`")),
+        (("frobnicate",), ("No such command 'frobnicate'",)),
+        (("sim", "serve", "--port", "x"), ("'--port'", "`alphaloop sim serve --help`")),
+        (("data",), ("Missing command", "`alphaloop data --help`")),
+        (("model", "train", "--days"), ("No such option: --days",)),
+    ],
+)
+def test_typers_own_usage_errors_are_the_same_one_line(
+    tmp_path: Path, args: tuple[str, ...], needles: tuple[str, ...]
+) -> None:
+    result = cli(tmp_path, *args)
+    one_line(result, *needles)
+    for box in ("╭", "│", "Usage:", "Try '"):
+        assert box not in result.output, result.output  # not typer's boxed panel
+
+
+def test_usage_errors_are_one_line_from_the_real_script_too(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "alphaloop.cli.main", "backtest", "--seeds", "-3"],
+        capture_output=True, text=True, timeout=60, env=clean_env(COLUMNS="80"),
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr  # not wrapped at 80 columns, no panel
+    assert lines[0].startswith("alphaloop: Invalid value for '--seeds'")
+
+
+def test_help_and_a_bare_command_still_show_the_help(tmp_path: Path) -> None:
+    shown = cli(tmp_path, "backtest", "--help")
+    assert shown.exit_code == 0
+    assert "--seeds" in shown.output
+    bare = cli(tmp_path)
+    assert "Usage" in bare.output
+    assert "alphaloop:" not in bare.output
 
 
 def test_sim_serve_balance_that_is_not_a_number(tmp_path: Path) -> None:

@@ -45,6 +45,9 @@ def test_run_replays_three_days_and_leaves_an_auditable_journal(tmp_path: Path) 
     assert any(line.startswith("report: ") for line in lines)
     assert lines[-2].startswith("audit: PASSED"), result.stdout
     assert lines[-1].startswith("next: open "), result.stdout
+    # the suggested backtest covers the run's own period, after the model's training range
+    start = lines[0].split(" from ")[1].split(" to ")[0]
+    assert f"`alphaloop backtest --strategy ml --start {start}`" in lines[-1], result.stdout
     journal = out / "journal.sqlite"
     assert (out / "report.html").stat().st_size > 0
     assert journal.is_file()

@@ -9,6 +9,9 @@ folder/
   report.html      summary table, method and plots; opens offline
   plotly.min.js    the plotting library the page loads, shipped beside it to keep the page small
 ```
+
+A report folder directly inside a `reports/` folder loads the one shared `reports/plotly.min.js`
+instead (see `plotly_js_for`).
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ FILLS_FILE = "fills.csv"
 EQUITY_FILE = "equity.csv"
 REPORT_FILE = "report.html"
 PLOTLY_JS_FILE = "plotly.min.js"
+#: report folders directly in a folder of this name share one copy of the plotting library
+SHARED_REPORTS_DIR = "reports"
 
 #: Class of the <script type="application/json"> blocks that hold each figure (data and layout).
 FIGURE_CLASS = "alphaloop-figure"
@@ -61,13 +66,19 @@ def write_report(
         plots.pnl_figure(result),
         plots.costs_figure(result),
     ]
-    write_plotly_js(folder / PLOTLY_JS_FILE)
+    script = plotly_js_for(folder)
     page = folder / REPORT_FILE
-    page.write_text(render_html(result, summary, figures), encoding="utf-8")
+    page.write_text(render_html(result, summary, figures, plotly_js=script), encoding="utf-8")
     return page
 
 
-def render_html(result: BacktestResult, summary: Mapping[str, object], figures: Sequence[go.Figure]) -> str:
+def render_html(
+    result: BacktestResult,
+    summary: Mapping[str, object],
+    figures: Sequence[go.Figure],
+    *,
+    plotly_js: str = PLOTLY_JS_FILE,
+) -> str:
     meta = summary.get("meta")
     meta = meta if isinstance(meta, Mapping) else {}
     labels = run_labels(summary)
@@ -75,7 +86,7 @@ def render_html(result: BacktestResult, summary: Mapping[str, object], figures: 
     sections = "\n".join(figure_section(i, figure) for i, figure in enumerate(figures))
     return _PAGE.format(
         title=_text(title),
-        plotly_js=PLOTLY_JS_FILE,
+        plotly_js=_text(plotly_js),
         facts=_facts(result, meta, summary.get("warnings")),
         table=_summary_table(summary),
         method=_text(METHOD),
@@ -138,6 +149,20 @@ def write_plotly_js(path: Path) -> None:
     if path.is_file() and path.stat().st_size == len(source.encode("utf-8")):
         return
     path.write_text(source, encoding="utf-8")
+
+
+def plotly_js_for(folder: Path) -> str:
+    """Write the plotting library where `folder`'s page loads it and return the page's `src`.
+
+    Reports in the default `reports/` folder share one copy (`reports/plotly.min.js`, 4.8 MB once
+    instead of once per report); a report anywhere else keeps its own copy, so it opens offline
+    wherever it is moved. The `src` is relative, so the page opens from disk (file://)."""
+    if folder.resolve().parent.name == SHARED_REPORTS_DIR:
+        write_plotly_js(folder.parent / PLOTLY_JS_FILE)
+        (folder / PLOTLY_JS_FILE).unlink(missing_ok=True)
+        return f"../{PLOTLY_JS_FILE}"
+    write_plotly_js(folder / PLOTLY_JS_FILE)
+    return PLOTLY_JS_FILE
 
 
 def _text(value: str) -> str:

@@ -12,7 +12,7 @@ import contextlib
 import gzip
 import tomllib
 import zlib
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 from pydantic import ValidationError
@@ -62,16 +62,54 @@ def describe(exc: BaseException) -> str | None:
     return None
 
 
+def _classes(exc: BaseException) -> set[str]:
+    return {cls.__name__ for cls in type(exc).__mro__}
+
+
+def usage_line(exc: BaseException) -> str | None:
+    """The one line for click's own errors (unknown option or command, a bad or missing value), with
+    where to look next; None for anything else, and for "no arguments, show the help", which must
+    keep printing the help.
+
+    Matched by class name: recent typer (0.29 here) raises its vendored copy of click's exceptions,
+    older typer raises click's own; the names are the same (typer's own panel matches them so)."""
+    names = _classes(exc)
+    if "ClickException" not in names or "NoArgsIsHelpError" in names:
+        return None
+    # click's messages may wrap; one line here
+    message = " ".join(str(getattr(exc, "format_message", exc.__str__)()).split()).rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    if "UsageError" in names and ctx is not None:
+        return f"{message}; see `{ctx.command_path} --help`"
+    return message
+
+
+def _fail(line: str) -> NoReturn:
+    from alphaloop.cli.common import fail
+
+    fail(line, code=USAGE_EXIT)
+
+
 class OneLineErrors(TyperGroup):
-    """The root command group: maps anticipated failures to one line on stderr and exit 2."""
+    """The root command group: maps anticipated failures to one line on stderr and exit 2.
+
+    Click's usage errors are mapped too, instead of typer's boxed panel: those of the root's own
+    options in `make_context`, those of every subcommand (parsed inside the root's `invoke`) there."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except Exception as exc:
+            line = usage_line(exc)
+            if line is None:
+                raise
+            _fail(line)
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except Exception as exc:  # Exit, Abort and usage errors map to None below: re-raised
-            line = describe(exc)
+        except Exception as exc:  # Exit, Abort and "show the help" map to None below: re-raised
+            line = usage_line(exc) or describe(exc)
             if line is None:
                 raise
-            from alphaloop.cli.common import fail
-
-            fail(line, code=USAGE_EXIT)
+            _fail(line)

@@ -159,6 +159,17 @@ def _read_table(
     return canonical(table, schema)
 
 
+def read_candle_file(path: Path, timeframe: str) -> pl.DataFrame:
+    """A whole candle CSV file as a canonical table, validated as `load_frame` and `data check` do
+    (the simulator replays through this, so it sees the same rows a backtest sees)."""
+    return _read_table(path, "candles", None, None, timeframe)
+
+
+def read_funding_file(path: Path) -> pl.DataFrame:
+    """A whole funding CSV file as a canonical table (sorted, one row per settlement)."""
+    return _read_table(path, "funding", None, None)
+
+
 def read_candles(
     source: CandleSource, timeframe: str, start_ms: int | None = None, end_ms: int | None = None
 ) -> pl.DataFrame:

@@ -148,6 +148,13 @@ def _ensure_model(
     return build_model(replace(options, model_path=folder))
 
 
+def _backtest_hint(start_ms: int, *, in_sample: bool) -> str:
+    """The backtest to try next, over the run's own period: a bare `backtest --strategy ml` starts
+    at the data's start, inside the model's training range, and is refused as in-sample."""
+    hint = f"alphaloop backtest --strategy ml --start {_day(start_ms)}"
+    return f"{hint} --allow-in-sample" if in_sample else hint
+
+
 def _day(ms: int) -> str:
     from datetime import UTC, datetime
 
@@ -275,7 +282,7 @@ def run_and_report(
         f"report:  {report.html_path}",
         verdict,
         f"next: open {report.html_path} in a browser; `alphaloop status --db {journal_path}`; "
-        "`alphaloop backtest --strategy ml` (README: What to do next)",
+        f"`{_backtest_hint(result.start_ms, in_sample=prepared.in_sample)}` (README: What to do next)",
     ]
     if result.model_errors:
         # first, not buried: a model that fails is the most likely reason for "0 orders"

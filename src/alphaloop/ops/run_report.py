@@ -44,6 +44,7 @@ from alphaloop.backtest.report import (
     REPORT_FILE,
     SUMMARY_FILE,
     figure_section,
+    plotly_js_for,
 )
 from alphaloop.backtest.summary import json_safe
 from alphaloop.journal import schema
@@ -57,7 +58,6 @@ from alphaloop.ops.run_report_plots import (
     _text,
     drawdown_figure,
     equity_figure,
-    plotly_js_for,
     trade_pnl_figure,
 )
 

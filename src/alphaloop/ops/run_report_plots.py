@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import html
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import plotly.graph_objects as go  # type: ignore[import-untyped, unused-ignore]
 
 from alphaloop.backtest.metrics import drawdown_curve
-from alphaloop.backtest.report import PLOTLY_JS_FILE, write_plotly_js
 from alphaloop.backtest.report_plots import FILL_MARKERS, minmax_indices
 from alphaloop.model.frame import MarketFrame
 from alphaloop.model.snapshot import FloatArray, IntArray
@@ -24,27 +22,10 @@ EQUITY_TITLE = "Equity with entries and exits"
 DRAWDOWN_TITLE = "Drawdown"
 TRADE_PNL_TITLE = "Realised PnL per trade"
 BUY_AND_HOLD_NAME = "buy and hold (equal weight)"
-#: report folders directly in a folder of this name share one copy of the plotting library
-SHARED_REPORTS_DIR = "reports"
-
 _TEMPLATE = "plotly_white"
 _GREEN, _RED, _BLUE, _GREY = "#2ca02c", "#d62728", "#1f77b4", "#7f7f7f"
 
 Row = dict[str, Any]
-
-
-def plotly_js_for(folder: Path) -> str:
-    """Write the plotting library where `folder`'s page loads it and return the page's `src`.
-
-    Reports in the default `reports/` folder share one copy (`reports/plotly.min.js`, 4.8 MB once
-    instead of once per run); a report anywhere else keeps its own copy, so it opens offline
-    wherever it is moved."""
-    if folder.resolve().parent.name == SHARED_REPORTS_DIR:
-        write_plotly_js(folder.parent / PLOTLY_JS_FILE)
-        (folder / PLOTLY_JS_FILE).unlink(missing_ok=True)
-        return f"../{PLOTLY_JS_FILE}"
-    write_plotly_js(folder / PLOTLY_JS_FILE)
-    return PLOTLY_JS_FILE
 
 
 def buy_and_hold_curve(

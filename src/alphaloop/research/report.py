@@ -19,7 +19,7 @@ import numpy as np
 import optuna
 import plotly.graph_objects as go  # type: ignore[import-untyped, unused-ignore]
 
-from alphaloop.backtest.report import figure_section, write_plotly_js
+from alphaloop.backtest.report import figure_section, plotly_js_for
 from alphaloop.research.lockbox import day
 from alphaloop.research.search import OBJECTIVE_ATTR, completed, fold_row, prepared, trial_config, winner
 from alphaloop.research.spec import Study
@@ -219,7 +219,7 @@ _FOLD_COLUMNS = [
 ]
 
 
-def render_html(report: StudyReport) -> str:
+def render_html(report: StudyReport, *, plotly_js: str = PLOTLY_JS_FILE) -> str:
     d = report.data
     w = d["winner"]
     folds = [
@@ -271,7 +271,7 @@ def render_html(report: StudyReport) -> str:
     config = html.escape(json.dumps(w["config"], indent=1))
     return _PAGE.format(
         title=html.escape(f"alphaloop study: {d['study']}"),
-        plotly_js=PLOTLY_JS_FILE,
+        plotly_js=html.escape(plotly_js),
         facts=" · ".join(facts),
         folds=_table(folds, _FOLD_COLUMNS),
         nulls=null_table,
@@ -284,9 +284,9 @@ def render_html(report: StudyReport) -> str:
 def write_report(folder: Path, report: StudyReport) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / JSON_FILE).write_text(json.dumps(report.data, indent=2, default=_json_default) + "\n")
-    write_plotly_js(folder / PLOTLY_JS_FILE)
+    script = plotly_js_for(folder)
     page = folder / REPORT_FILE
-    page.write_text(render_html(report), encoding="utf-8")
+    page.write_text(render_html(report, plotly_js=script), encoding="utf-8")
     return page
 
 

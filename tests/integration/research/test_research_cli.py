@@ -66,7 +66,10 @@ def test_run_report_and_final_record_every_lockbox_look(tmp_path: Path) -> None:
     assert data["lockbox_looks"] == []
     html = (tmp_path / "reports" / "research-tiny" / "report.html").read_text()
     assert "Lockbox looks" in html
-    assert "plotly.min.js" in html
+    # under reports/, the page loads the one shared copy of the plotting library
+    assert '<script src="../plotly.min.js"></script>' in html
+    assert not (tmp_path / "reports" / "research-tiny" / "plotly.min.js").exists()
+    assert (tmp_path / "reports" / "plotly.min.js").stat().st_size > 1_000_000
 
     first = run("research", "final", "tiny", "--null-seeds", "1", "--out", "models", cwd=tmp_path, **env)
     assert first.returncode == 0, first.stderr

@@ -303,6 +303,33 @@ def test_writing_twice_into_the_same_folder_replaces_the_report(tmp_path: Path) 
     assert "alphaloop backtest: renamed" in page.read_text(encoding="utf-8")
 
 
+def test_backtest_reports_under_reports_share_one_plotly_copy_by_relative_path(tmp_path: Path) -> None:
+    result = small_run()
+    summary = summary_of(result, hold_run(result.ts, result.equity), tmp_path)
+    reports = tmp_path / "reports"
+    pages = [write_report(reports / name, result, summary, buy_and_hold=None) for name in ("bt-a", "bt-b")]
+
+    for page in pages:
+        assert not (page.parent / "plotly.min.js").exists()  # no 4.8 MB copy per report
+        html = page.read_text(encoding="utf-8")
+        assert '<script src="../plotly.min.js"></script>' in html
+        # the relative src resolves from the page's own folder, so it opens from disk offline
+        assert (page.parent / "../plotly.min.js").resolve().stat().st_size > 1_000_000
+    assert [p.name for p in reports.iterdir() if p.is_file()] == ["plotly.min.js"]
+
+
+def test_a_shared_folder_report_drops_a_stale_copy_of_its_own(tmp_path: Path) -> None:
+    result = small_run()
+    summary = summary_of(result, hold_run(result.ts, result.equity), tmp_path)
+    folder = tmp_path / "reports" / "bt"
+    folder.mkdir(parents=True)
+    (folder / "plotly.min.js").write_text("stale", encoding="utf-8")
+
+    write_report(folder, result, summary, buy_and_hold=None)
+
+    assert not (folder / "plotly.min.js").exists()
+
+
 def test_text_from_the_run_is_escaped_in_the_page(tmp_path: Path) -> None:
     result = small_run(strategy="<script>alert(1)</script>")
     summary = summary_of(result, hold_run(result.ts, result.equity), tmp_path)

@@ -8,14 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from alphaloop.backtest.report import plotly_js_for
 from alphaloop.model.frame import Bars, FundingSeries, MarketFrame
 from alphaloop.ops.run_report import build_summary, summary_rows
-from alphaloop.ops.run_report_plots import (
-    _marker_size,
-    buy_and_hold_curve,
-    percent_format,
-    plotly_js_for,
-)
+from alphaloop.ops.run_report_plots import _marker_size, buy_and_hold_curve, percent_format
 
 HOUR = 3_600_000
 

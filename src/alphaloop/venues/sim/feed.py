@@ -2,7 +2,8 @@
 
 Reads the data folder format of `../shared/data/README.md` (`BTCUSDT-1h.csv.gz`, header
 `ts,open,high,low,close,volume`; `funding/BTCUSDT-funding.csv.gz`, header `ts,funding_rate`).
-Rows stay as text until used, so loading a year of candles costs one split per line.
+Files are read and validated by `alphaloop.data.loader` (the rules of `alphaloop data check`); rows
+then stay as text until used, so a year of candles costs one split per used row.
 
 Nothing here may leak the future: every query takes the simulated `now_ms` and sees only candles
 that had closed by then (a coarser candle still forming is aggregated from closed finer ones).
@@ -11,8 +12,6 @@ that had closed by then (a coarser candle still forming is aggregated from close
 from __future__ import annotations
 
 import bisect
-import csv
-import gzip
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +19,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
+import polars as pl
+
+from alphaloop.data.loader import read_candle_file, read_funding_file
 from alphaloop.model import TIMEFRAME_MS, Candle, ConfigurationError
 from alphaloop.model.instruments import split_symbol
 
@@ -79,28 +81,31 @@ class FundingSeries:
         return bisect.bisect_right(self.ts, now_ms)
 
 
-def _read_rows(path: Path, header: Sequence[str]) -> Iterable[list[str]]:
-    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        first = next(reader, None)
-        if first is None or [c.strip() for c in first] != list(header):
-            raise ConfigurationError(f"{path}: expected header {','.join(header)}, got {first}")
-        yield from reader
+def _as_text(table: pl.DataFrame, columns: Sequence[str]) -> list[str]:
+    """Each row's `columns` joined by commas: the text form the series keep until a row is used."""
+    return (
+        table.select(pl.concat_str([pl.col(c).cast(pl.String) for c in columns], separator=","))
+        .to_series()
+        .to_list()
+    )
 
 
 def load_candles(path: Path, symbol: str, timeframe: str) -> CandleSeries:
+    """One candle file, read and validated by the data loader: a truncated file, conflicting
+    duplicate timestamps or off-grid rows refuse it with a line naming the file; NaN, missing or
+    impossible rows are dropped and logged, exactly as for a backtest."""
+    table = read_candle_file(path, timeframe)
     series = CandleSeries(symbol, timeframe, TIMEFRAME_MS[timeframe])
-    for row in _read_rows(path, ("ts", "open", "high", "low", "close", "volume")):
-        series.ts.append(int(row[0]))
-        series.rows.append(",".join(row[1:6]))
+    series.ts = table["ts"].to_list()
+    series.rows = _as_text(table, ("open", "high", "low", "close", "volume"))
     return series
 
 
 def load_funding(path: Path, symbol: str) -> FundingSeries:
+    table = read_funding_file(path)
     series = FundingSeries(symbol)
-    for row in _read_rows(path, ("ts", "funding_rate")):
-        series.ts.append(int(row[0]))
-        series.rates.append(row[1])
+    series.ts = table["ts"].to_list()
+    series.rates = _as_text(table, ("funding_rate",))
     return series
 
 

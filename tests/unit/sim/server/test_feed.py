@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
+import logging
 from decimal import Decimal
+from pathlib import Path
 
-from alphaloop.model import Candle
-from alphaloop.venues.sim.feed import MarketReplay, SimClock, bucket_start
+import pytest
+
+from alphaloop.model import Candle, ConfigurationError
+from alphaloop.venues.sim.feed import MarketData, MarketReplay, SimClock, bucket_start
 from tests.kit.sim_server import START_MS, shared_market_data
 
 BTC = "BTC/USDT:USDT"
@@ -92,3 +97,47 @@ def test_sim_clock_runs_at_speed_and_never_goes_back() -> None:
     assert clock.now_ms() == START_MS + 60_000
     assert clock.advance(5_000) == START_MS + 65_000
     assert clock.advance_to(START_MS) == START_MS + 65_000
+
+
+def _write_candles(folder: Path, rows: list[str]) -> Path:
+    path = folder / "BTCUSDT-1h.csv.gz"
+    path.write_bytes(gzip.compress(("ts,open,high,low,close,volume\n" + "\n".join(rows) + "\n").encode()))
+    return path
+
+
+def _row(bar: int, close: str = "100.5") -> str:
+    return f"{START_MS + bar * HOUR},100,101,99,{close},7"
+
+
+def test_the_simulator_drops_nan_rows_as_data_check_does(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _write_candles(tmp_path, [_row(0), _row(1, "NaN"), _row(2)])
+    with caplog.at_level(logging.WARNING, logger="alphaloop.data"):
+        data = MarketData(tmp_path, [BTC], "1h")
+    assert data.series[BTC].ts == [START_MS, START_MS + 2 * HOUR]
+    assert "dropped 1 bad rows" in caplog.text
+    rows = data.candles(BTC, "1h", now_ms=START_MS + 3 * HOUR, limit=5)
+    assert rows is not None
+    assert [c.close for c in rows] == [Decimal("100.5"), Decimal("100.5")]
+
+
+def test_the_simulator_refuses_conflicting_duplicates_naming_the_file(tmp_path: Path) -> None:
+    path = _write_candles(tmp_path, [_row(0), _row(1), _row(1, "250")])
+    with pytest.raises(ConfigurationError, match="appear more than once") as caught:
+        MarketData(tmp_path, [BTC], "1h")
+    assert str(path) in str(caught.value)
+
+
+def test_identical_repeated_rows_collapse_and_rows_are_sorted(tmp_path: Path) -> None:
+    _write_candles(tmp_path, [_row(1), _row(0), _row(1)])
+    data = MarketData(tmp_path, [BTC], "1h")
+    assert data.series[BTC].ts == [START_MS, START_MS + HOUR]
+
+
+def test_the_simulator_refuses_a_truncated_file_naming_it(tmp_path: Path) -> None:
+    path = _write_candles(tmp_path, [_row(bar) for bar in range(2_000)])
+    path.write_bytes(path.read_bytes()[:-200])
+    with pytest.raises(ConfigurationError, match="truncated or corrupt") as caught:
+        MarketData(tmp_path, [BTC], "1h")
+    assert str(path) in str(caught.value)
