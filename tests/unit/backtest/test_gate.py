@@ -75,8 +75,20 @@ def test_after_the_total_drawdown_halt_no_order_is_sent() -> None:
     from alphaloop.ops.backtest import parse_day
 
     halt_ms = parse_day(halted_at)
-    sent_after = [f for f in run.result.fills if f.timestamp > halt_ms and f.reason in ("open", "close")]
-    assert sent_after == []
+    # HALTED stops every entry; exits still go through (the trader's rule), but only of positions
+    # already held when the halt fired
+    entries_after = [f for f in run.result.fills if f.timestamp > halt_ms and f.reason == "open"]
+    assert entries_after == []
+    held: set[str] = set()
+    for f in run.result.fills:
+        if f.timestamp > halt_ms:
+            break
+        if f.reason == "open":
+            held.add(f.symbol)
+        else:
+            held.discard(f.symbol)
+    closes_after = {f.symbol for f in run.result.fills if f.timestamp > halt_ms and f.reason == "close"}
+    assert closes_after <= held
     assert run.risk["denials"]["trading_halted"] > 0  # type: ignore[index]
     plain = run_plans(frame, plans, BacktestConfig(leverage=5, risk_gate=False), strategy="r")
     assert [f for f in plain.result.fills if f.timestamp > halt_ms and f.reason == "open"]
