@@ -20,7 +20,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -64,6 +64,7 @@ from alphaloop.risk import (
     order_call_wait_ms,
     update_baseline,
 )
+from alphaloop.risk.projection import project
 from alphaloop.venues.base import Venue
 
 logger = logging.getLogger("alphaloop.engine")
@@ -453,8 +454,11 @@ class Trader:
         if not plans:
             return
         resting = await self._retrying(self.venue.fetch_open_orders)
+        # one view for the whole cycle, projected by every order sent (or in doubt) so far: the
+        # fifth entry is gated against four new positions, not against the cycle's first read
+        view = self._risk_view(now, balance, positions, resting)
         for plan in plans:
-            await self._execute(decision_id, decision, plan, snapshot, balance, positions, resting, report)
+            view = await self._execute(decision_id, decision, plan, snapshot, view, report)
 
     async def _stops_by_position(self) -> dict[tuple[str, PositionSide], Decimal]:
         return stop_levels(await self._retrying(self.venue.fetch_trigger_orders))
@@ -465,17 +469,13 @@ class Trader:
         decision: Decision,
         plan: PlannedOrder,
         snapshot: Any,
-        balance: Balance,
-        positions: list[Position],
-        resting: list[Order],
+        view: RiskView,
         report: CycleReport,
-    ) -> None:
+    ) -> RiskView:
+        """Gate one planned order against `view`, send it if allowed; returns the view projected
+        by its outcome (unchanged when it was denied or certainly not executed)."""
         index = self.config.symbols.index(plan.symbol)
         client_oid = ids.client_oid(decision_id, index, plan.leg)
-        if self.journal.order(client_oid) is not None:
-            return  # journaled before a restart: reconciliation owns it
-        await self._wait_for_call_slot()  # pacing is ours to do: the gate only refuses a burst
-        now = self.clock()
         proposal = OrderProposal(
             symbol=plan.symbol,
             intent=plan.intent,
@@ -487,7 +487,13 @@ class Trader:
             stop_loss=plan.stop_loss,
             take_profit=plan.take_profit,
         )
-        denial = check_order(proposal, self._risk_view(now, balance, positions, resting), self.config.limits)
+        if self.journal.order(client_oid) is not None:
+            # journaled before a restart: reconciliation owns it, but it counts as sent
+            return project(view, proposal, filled=None, reached_venue=True)
+        await self._wait_for_call_slot()  # pacing is ours to do: the gate only refuses a burst
+        now = self.clock()
+        view = self._refresh_view(view, now)
+        denial = check_order(proposal, view, self.config.limits)
         if denial is not None:
             report.denied += 1
             self.journal.record_denial(
@@ -499,7 +505,7 @@ class Trader:
                 proposal=proposal.to_json(),
             )
             logger.info("denied %s: %s", client_oid, denial.message)
-            return
+            return view
         log = order_ai_log(
             decision,
             plan,
@@ -534,7 +540,24 @@ class Trader:
             stop_loss_price=plan.stop_loss,
             take_profit_price=plan.take_profit,
         )
-        await self._send(request, purpose=plan.purpose, report=report)
+        order = await self._send(request, purpose=plan.purpose, report=report)
+        if order is not None:
+            return project(view, proposal, filled=order.filled, reached_venue=True)
+        row = self.journal.order(client_oid)
+        status = row.status if row is not None else "not_sent"
+        if status == "unknown":
+            return project(view, proposal, filled=None, reached_venue=True)
+        return project(view, proposal, filled=Decimal(0), reached_venue=status != "not_sent")
+
+    def _refresh_view(self, view: RiskView, now: int) -> RiskView:
+        """The projected view with the clock and the order-call times of this moment."""
+        wall_now = int(self.wall() * 1000)
+        return replace(
+            view,
+            now_ms=now,
+            state=self.state,
+            order_calls_ms=[now - (wall_now - call) for call in self._calls],
+        )
 
     def _risk_view(
         self, now: int, balance: Balance, positions: Sequence[Position], resting: Sequence[Order]
