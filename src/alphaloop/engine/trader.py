@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -29,6 +28,7 @@ from alphaloop.engine import ids
 from alphaloop.engine.ailogs import model_label, order_ai_log, stop_loss_ai_log
 from alphaloop.engine.jsonsafe import json_safe
 from alphaloop.engine.market import build_live_snapshot, fetch_closed_candles
+from alphaloop.engine.pacing import MoneyCallLimiter
 from alphaloop.engine.planning import PlannedOrder, plan_orders, positions_by_symbol
 from alphaloop.engine.sizing import SizingPolicy
 from alphaloop.journal import AiLogOutbox, Journal, NewOrder, OrderRow, StateRow
@@ -47,6 +47,7 @@ from alphaloop.model import (
     PermissionDeniedError,
     Position,
     PositionSide,
+    RateLimitedError,
     TransientError,
     TriggerKind,
     UnknownOrderOutcomeError,
@@ -61,7 +62,6 @@ from alphaloop.risk import (
     TradingState,
     check_order,
     evaluate,
-    order_call_wait_ms,
     update_baseline,
 )
 from alphaloop.risk.projection import project
@@ -82,6 +82,8 @@ _STATUS_NAMES = {
 #: entry statuses whose order may have opened the position (an unknown outcome may well have)
 _ENTRY_MAY_HOLD = frozenset({"filled", "unknown", "sent", "open"})
 RISK_MODEL = ModelInfo("alphaloop-risk", "1", "local")
+#: sends of one order that a 429 may cost before it is given up for this bar
+RATE_LIMIT_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +156,7 @@ class Trader:
         self.sleep = sleep
         self.instruments: dict[str, Instrument] = {}
         self.outbox = AiLogOutbox(journal, venue.upload_ai_log, clock=lambda: int(self.wall() * 1000))
-        self._calls: deque[int] = deque(maxlen=64)
+        self.pacer = MoneyCallLimiter(config.limits.max_order_calls_per_second, wall=wall, sleep=sleep)
         self._fills_since: int | None = None
         self.state = TradingState.ACTIVE
         self.state_reason = "started"
@@ -171,6 +173,8 @@ class Trader:
         for symbol in self.config.symbols:
             await self._retrying(lambda s=symbol: self.venue.set_leverage(s, self.config.leverage))  # type: ignore[misc]
         self._load_state()
+        # a process killed a moment ago may have sent calls still inside the venue's window
+        self.pacer.seed(self.journal.api_call_times_since(self.pacer.now_ms() - 1_000))
         now = self.clock()
         self.journal.record_event(
             at_ms=now,
@@ -577,23 +581,26 @@ class Trader:
         )
 
     async def _wait_for_call_slot(self) -> None:
-        """Until one more order/cancel call fits `max_order_calls_per_second` (wall time)."""
-        limit = self.config.limits.max_order_calls_per_second
-        while True:
-            wait = order_call_wait_ms(list(self._calls), int(self.wall() * 1000), limit)
-            if wait <= 0:
-                return
-            await self.sleep(wait / 1000)
+        """Until one more money call fits the limiter (without taking the slot)."""
+        await self.pacer.wait_for_slot()
 
-    async def _pace(self) -> None:
-        await self._wait_for_call_slot()
-        self._calls.append(int(self.wall() * 1000))
+    async def _pace(self) -> int:
+        """Take a money-call slot; returns the send time (wall ms). Send right after."""
+        return await self.pacer.acquire()
+
+    @property
+    def _calls(self) -> list[int]:
+        return self.pacer.sent_ms
 
     async def _send(self, request: OrderRequest, *, purpose: str, report: CycleReport) -> Order | None:
         client_oid = request.client_order_id
         assert client_oid is not None
         order = await self._money_call(
-            client_oid, "placeOrder", lambda: self.venue.create_order(request), report
+            client_oid,
+            "placeOrder",
+            lambda: self.venue.create_order(request),
+            report,
+            resolve=lambda: self.venue.fetch_order(request.symbol, client_order_id=client_oid),
         )
         if order is not None:
             report.sent += 1
@@ -606,46 +613,107 @@ class Trader:
         endpoint: str,
         call: Callable[[], Awaitable[Order]],
         report: CycleReport,
+        *,
+        resolve: Callable[[], Awaitable[Order]],
     ) -> Order | None:
-        """Send one journaled order (entry, exit or stop): paced, marked sent first, its outcome
-        journaled whatever happens, never retried here. None when it did not go through."""
+        """Send one journaled order (entry, exit or stop): marked sent, paced at send time, its
+        outcome journaled whatever happens. A 429 is resolved by `client_oid` (`resolve`) and the
+        order sent again within the bar when the venue does not have it; nothing else is retried
+        here. None when it did not go through."""
         if self.journal.order(client_oid) is None:  # the gate's last rule, checked in the journal
             raise AssertionError(f"{client_oid}: refusing to send an order without its stored AI log")
-        await self._pace()
-        self.journal.update_order(client_oid, status="sent", now_ms=self.clock())
-        ok = False
-        try:
-            order = await call()
-            ok = True
-            return order
-        except UnknownOrderOutcomeError as exc:
-            report.unknown += 1
-            self.journal.update_order(client_oid, status="unknown", now_ms=self.clock(), error=str(exc))
-            self.journal.record_event(
-                at_ms=self.clock(),
-                kind="unknown_outcome",
-                message=f"{client_oid}: outcome unknown, reconciling before the next order",
-                detail={"error": str(exc)},
-            )
-        except ExchangeRejectedError as exc:
-            report.rejected += 1
-            self.journal.update_order(client_oid, status="rejected", now_ms=self.clock(), error=str(exc))
-        except PermissionDeniedError as exc:
-            # refused at the edge (WEEX 521 / IP allow-list): nothing executed. Reads that keep
-            # failing the same way stop the loop; one refused order does not
-            report.rejected += 1
-            self.journal.update_order(client_oid, status="not_sent", now_ms=self.clock(), error=str(exc))
-            self.journal.record_event(at_ms=self.clock(), kind="permission_denied", message=str(exc))
-        except TransientError as exc:
-            # definitely not executed (429, 5xx answered before matching, connection refused):
-            # not retried blindly; the next decision decides again
-            report.rejected += 1
-            self.journal.update_order(client_oid, status="not_sent", now_ms=self.clock(), error=str(exc))
-        finally:
+        for attempt in range(1, RATE_LIMIT_ATTEMPTS + 1):
+            self.journal.update_order(client_oid, status="sent", now_ms=self.clock())
+            sent_at = await self._pace()
+            ok = False
+            try:
+                order = await call()
+                ok = True
+                self.journal.record_api_call(
+                    at_ms=sent_at, kind="order", endpoint=endpoint, client_oid=client_oid, ok=True
+                )
+                return order
+            except RateLimitedError as exc:
+                self.journal.record_api_call(
+                    at_ms=sent_at, kind="order", endpoint=endpoint, client_oid=client_oid, ok=False
+                )
+                try:
+                    found = await self._after_rate_limit(client_oid, exc, resolve, attempt)
+                except (TransientError, UnknownOrderOutcomeError) as unresolved:
+                    # the venue cannot say yet: reconciliation resolves it before the next order
+                    self._mark_unknown(client_oid, unresolved, report)
+                    return None
+                if found is not None:
+                    return found
+                if attempt == RATE_LIMIT_ATTEMPTS:
+                    report.rejected += 1
+                    self.journal.update_order(
+                        client_oid, status="not_sent", now_ms=self.clock(), error=str(exc)
+                    )
+                    return None
+                continue
+            except UnknownOrderOutcomeError as exc:
+                self._mark_unknown(client_oid, exc, report)
+            except ExchangeRejectedError as exc:
+                report.rejected += 1
+                self.journal.update_order(client_oid, status="rejected", now_ms=self.clock(), error=str(exc))
+            except PermissionDeniedError as exc:
+                # refused at the edge (WEEX 521 / IP allow-list): nothing executed. Reads that keep
+                # failing the same way stop the loop; one refused order does not
+                report.rejected += 1
+                self.journal.update_order(client_oid, status="not_sent", now_ms=self.clock(), error=str(exc))
+                self.journal.record_event(at_ms=self.clock(), kind="permission_denied", message=str(exc))
+            except TransientError as exc:
+                # definitely not executed (5xx answered before matching, connection refused):
+                # not retried blindly; the next decision decides again
+                report.rejected += 1
+                self.journal.update_order(client_oid, status="not_sent", now_ms=self.clock(), error=str(exc))
+            # the send time, not the answer's: the audit's rate check measures what the venue saw
             self.journal.record_api_call(
-                at_ms=int(self.wall() * 1000), kind="order", endpoint=endpoint, client_oid=client_oid, ok=ok
+                at_ms=sent_at, kind="order", endpoint=endpoint, client_oid=client_oid, ok=ok
             )
-        return None
+            return None
+        raise AssertionError("unreachable")
+
+    def _mark_unknown(self, client_oid: str, exc: Exception, report: CycleReport) -> None:
+        report.unknown += 1
+        self.journal.update_order(client_oid, status="unknown", now_ms=self.clock(), error=str(exc))
+        self.journal.record_event(
+            at_ms=self.clock(),
+            kind="unknown_outcome",
+            message=f"{client_oid}: outcome unknown, reconciling before the next order",
+            detail={"error": str(exc)},
+        )
+
+    async def _find_trigger(self, client_oid: str) -> Order:
+        """A stop-loss of ours among the venue's trigger orders, by `client_oid`."""
+        for trigger in await self.venue.fetch_trigger_orders():
+            if trigger.client_order_id == client_oid:
+                return trigger
+        raise OrderNotFoundError(f"stop-loss {client_oid} is not resting at the venue")
+
+    async def _after_rate_limit(
+        self,
+        client_oid: str,
+        exc: RateLimitedError,
+        resolve: Callable[[], Awaitable[Order]],
+        attempt: int,
+    ) -> Order | None:
+        """After a 429: wait as told, then ask the venue for the order by `client_oid`. The order
+        when the venue has it after all; None when it certainly does not (send again)."""
+        delay = max(float(exc.retry_after or 0), 0.2 * attempt)
+        self.journal.record_event(
+            at_ms=self.clock(),
+            kind="rate_limited",
+            message=f"{client_oid}: 429 from the venue (attempt {attempt}); resolving by client_oid",
+            detail={"error": str(exc), "retry_in_s": delay},
+        )
+        await self.sleep(delay)
+        try:
+            found: Order = await self._retrying(resolve)
+            return found
+        except OrderNotFoundError:
+            return None
 
     # ------------------------------------------------------------------ maintenance
     async def maintain(self, report: CycleReport | None = None) -> None:
@@ -714,7 +782,7 @@ class Trader:
         return positions, stops
 
     async def _cancel_trigger(self, trigger: Order) -> bool:
-        await self._pace()
+        sent_at = await self._pace()
         ok = False
         try:
             result = await self.venue.cancel_trigger_order(trigger.symbol, trigger.id)
@@ -725,7 +793,7 @@ class Trader:
             logger.warning("could not cancel orphaned trigger %s: %s", trigger.id, exc)
         finally:
             self.journal.record_api_call(
-                at_ms=int(self.wall() * 1000),
+                at_ms=sent_at,
                 kind="cancel",
                 endpoint="cancel_plan",
                 client_oid=trigger.client_order_id,
@@ -831,6 +899,7 @@ class Trader:
                 position.symbol, position.side, trigger_price=stop, amount=amount, client_order_id=client_oid
             ),
             CycleReport(0, ""),
+            resolve=lambda: self._find_trigger(client_oid),
         )
         if order is None:
             return None

@@ -315,6 +315,17 @@ class Journal:
         with self._read() as conn:
             return [int(value) for value in conn.scalars(query)]
 
+    def api_call_times_since(self, since_ms: int) -> list[int]:
+        """Send times (wall ms, oldest first) of the order and cancel calls recorded since `since_ms`:
+        a restarted process paces its first calls against what the previous one sent."""
+        query = (
+            select(t.api_calls.c.at_ms)
+            .where(t.api_calls.c.at_ms >= since_ms, t.api_calls.c.kind.in_(("order", "cancel")))
+            .order_by(t.api_calls.c.at_ms)
+        )
+        with self._read() as conn:
+            return [int(value) for value in conn.scalars(query)]
+
     # ------------------------------------------------------------ the AI-log outbox
 
     def due_ai_logs(self, now_ms: int, *, limit: int = 50) -> list[StoredAiLog]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from alphaloop.model import PositionSide
-from alphaloop.model.decision import SymbolDecision
+from alphaloop.model.decision import Action, SymbolDecision
 from alphaloop.risk import RiskLimits
 from tests.kit.trading import SYMBOLS, ScriptedModel, open_long, start_rig, steps, table_rows
 
@@ -74,3 +74,20 @@ async def test_the_strongest_signals_get_the_room(tmp_path: Path) -> None:
     strongest = {SYMBOLS[i] for i in sorted(range(8), key=lambda i: -confidences[i])[:4]}
     assert {p.symbol for p in positions} == strongest
     assert all(p.side is PositionSide.LONG for p in positions)
+
+
+@pytest.mark.asyncio
+async def test_entries_exits_and_stops_share_one_pace_of_eight_calls_a_second(tmp_path: Path) -> None:
+    """Eight entries, then eight exits and new entries: every money call the journal recorded
+    (send times) fits 8 per sliding second."""
+    limits = RiskLimits(
+        max_open_positions=8, max_total_notional=8.0, max_margin_use=1.0, min_entry_interval_s=0
+    )
+    closes = [SymbolDecision(s, Action.CLOSE, confidence=0.6, reason="exit") for s in SYMBOLS]
+    rig = await start_rig(
+        tmp_path, ScriptedModel(steps(every_symbol_long(), closes, every_symbol_long())), limits=limits
+    )
+    await rig.step(3)
+    sent = sorted(c["at_ms"] for c in table_rows(rig.journal, "api_calls"))
+    assert len(sent) >= 20
+    assert max(sum(1 for u in sent if t <= u < t + 1000) for t in sent) == 8
