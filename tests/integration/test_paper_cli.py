@@ -49,6 +49,7 @@ class Drill:
     exit_code: int
     second: subprocess.CompletedProcess[str]
     first_alive_after_second: bool
+    second_left_no_journal: bool
     venue_orders: list[tuple[str, str]]
     uploaded_order_ids: list[str]
     venue_positions: dict[tuple[str, str], Decimal]
@@ -78,7 +79,10 @@ def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drill]:
         try:
             trader.start()
             wait_for(decided(db, START_MS), "the first decision", trader)
-            second = run_cli(args, env, cwd=tmp, timeout=30)
+            # the same account through another journal: refused all the same (issue 12, defect 3)
+            other_db = tmp / "other.sqlite"
+            second = run_cli(paper_args(server.base_url, other_db, seed=SEED), env, cwd=tmp, timeout=30)
+            second_left_no_journal = not other_db.exists()
             first_alive_after_second = trader.alive()
             with httpx.Client(base_url=server.base_url, timeout=5) as admin:
                 for bar in range(1, BARS + 1):
@@ -96,6 +100,7 @@ def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drill]:
             exit_code=exit_code,
             second=second,
             first_alive_after_second=first_alive_after_second,
+            second_left_no_journal=second_left_no_journal,
             venue_orders=[(o.client_order_id, o.id) for o in orders if o.client_order_id],
             uploaded_order_ids=[str(log.parsed.get("orderId")) for log in server.sim.ai_logs],
             venue_positions={
@@ -145,16 +150,18 @@ def test_paper_journal_positions_equal_the_simulator(drill: Drill) -> None:
 
 
 @pytest.mark.timeout(120)
-def test_a_second_paper_trader_on_the_same_journal_is_refused_by_the_lock(drill: Drill) -> None:
+def test_a_second_paper_trader_on_the_same_account_is_refused_whatever_its_journal(drill: Drill) -> None:
     output = drill.second.stdout + drill.second.stderr
     assert drill.second.returncode == 2, output
     (line,) = [line for line in output.splitlines() if line.startswith("alphaloop:")]
     assert "another alphaloop process holds" in line
-    assert f"{drill.db}." in line
+    assert f"journal {drill.db}" in line
     assert ".lock (pid " in line
+    assert API_KEY not in output
     assert "Traceback" not in output
     assert drill.first_alive_after_second, "it gave up at once instead of waiting for the lock"
-    # the refused process left no trace in the journal: one run, one startup
+    assert drill.second_left_no_journal
+    # the refused process left no trace in the first journal either: one run, one startup
     assert len(query(drill.db, "select id from runs")) == 1
     assert [kind for (kind,) in query(drill.db, "select kind from events")].count("startup") == 1
 

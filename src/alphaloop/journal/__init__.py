@@ -7,7 +7,7 @@ the stored AI logs; `InstanceLock` keeps one trading process per account.
 from alphaloop.journal.db import redact_url
 from alphaloop.journal.errors import DuplicateClientOidError, JournalError
 from alphaloop.journal.journal import Journal
-from alphaloop.journal.lock import InstanceLock
+from alphaloop.journal.lock import InstanceLock, account_lock_path, runtime_dir
 from alphaloop.journal.outbox import AiLogOutbox, FlushReport
 from alphaloop.journal.records import (
     AI_LOG_STATUSES,
@@ -45,5 +45,7 @@ __all__ = [
     "OrderRow",
     "StateRow",
     "StoredAiLog",
+    "account_lock_path",
     "redact_url",
+    "runtime_dir",
 ]

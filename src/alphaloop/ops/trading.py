@@ -27,7 +27,7 @@ from alphaloop.engine.loop import LoopStats, run_replay, run_wall_clock
 from alphaloop.engine.replay import REPLAY_ACCOUNT, FrameReplay
 from alphaloop.engine.sizing import SizingPolicy
 from alphaloop.engine.trader import CycleReport, Trader, TraderConfig
-from alphaloop.journal import InstanceLock, Journal
+from alphaloop.journal import InstanceLock, Journal, account_lock_path
 from alphaloop.journal.db import sqlite_file
 from alphaloop.model import COMPETITION_SYMBOLS, TIMEFRAME_MS, ConfigurationError
 from alphaloop.model.frame import MarketFrame
@@ -122,6 +122,25 @@ def lock_path(journal_url: str, account: str) -> Path:
     return Path("data") / f"journal-{digest}.{account}.lock"
 
 
+def journal_label(journal_url: str) -> str:
+    """The journal as a lock file may name it: the SQLite file, or the URL without its password."""
+    path = sqlite_file(journal_url)
+    if path is not None:
+        return str(path)
+    from sqlalchemy.engine import make_url
+
+    return make_url(journal_url).render_as_string(hide_password=True)
+
+
+def session_lock(plan: SessionPlan) -> InstanceLock:
+    """A venue account has one process, whatever journal it writes (keyed by venue and the hash of
+    its API key, in the runtime folder); an in-process paper account lives in its journal."""
+    label = journal_label(plan.journal_url)
+    if plan.venue_name.startswith("paper-"):
+        return InstanceLock(lock_path(plan.journal_url, plan.account), journal=label)
+    return InstanceLock(account_lock_path(plan.venue_name, plan.account), journal=label)
+
+
 def new_run_id() -> str:
     return datetime.now(UTC).strftime("r%Y%m%d%H%M%S") + secrets.token_hex(3)
 
@@ -165,7 +184,7 @@ async def run_embedded(
     account = ids.account_key("sim", REPLAY_ACCOUNT)
     run_id = new_run_id()
     journal = Journal.open(journal_url)
-    lock = InstanceLock(lock_path(journal_url, account))
+    lock = InstanceLock(lock_path(journal_url, account), journal=journal_label(journal_url))
     lock.acquire()
     try:
         journal.start_run(
@@ -225,9 +244,14 @@ class SessionPlan:
 async def run_session(plan: SessionPlan, stop: asyncio.Event) -> LoopStats:
     config = trader_config(plan.options, plan.model)
     run_id = new_run_id()
-    journal = Journal.open(plan.journal_url)
-    lock = InstanceLock(lock_path(plan.journal_url, plan.account))
+    # the lock first: a refused process leaves no trace, not even a new journal file
+    lock = session_lock(plan)
     lock.acquire()
+    try:
+        journal = Journal.open(plan.journal_url)
+    except BaseException:
+        lock.release()
+        raise
     reason = "stopped"
     try:
         journal.start_run(
