@@ -50,6 +50,7 @@ class Drill:
     second: subprocess.CompletedProcess[str]
     first_alive_after_second: bool
     second_left_no_journal: bool
+    venue_fill_ids: set[str]
     venue_orders: list[tuple[str, str]]
     uploaded_order_ids: list[str]
     venue_positions: dict[tuple[str, str], Decimal]
@@ -101,6 +102,7 @@ def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drill]:
             second=second,
             first_alive_after_second=first_alive_after_second,
             second_left_no_journal=second_left_no_journal,
+            venue_fill_ids={str(f.id) for f in exchange.fills(API_KEY)},
             venue_orders=[(o.client_order_id, o.id) for o in orders if o.client_order_id],
             uploaded_order_ids=[str(log.parsed.get("orderId")) for log in server.sim.ai_logs],
             venue_positions={
@@ -164,6 +166,21 @@ def test_a_second_paper_trader_on_the_same_account_is_refused_whatever_its_journ
     # the refused process left no trace in the first journal either: one run, one startup
     assert len(query(drill.db, "select id from runs")) == 1
     assert [kind for (kind,) in query(drill.db, "select kind from events")].count("startup") == 1
+
+
+@pytest.mark.timeout(120)
+def test_paper_against_the_simulator_runs_on_its_simulated_clock(drill: Drill) -> None:
+    """Issue 12, defects 4 and 7: decisions, runs and fills carry the simulator's time (months
+    before the wall clock), and the journal has every venue fill (the look-back starts from it)."""
+    end = START_MS + (BARS + 1) * HOUR_MS
+    created = [row[0] for row in query(drill.db, "select created_ms from decisions")]
+    assert created
+    assert all(START_MS <= at <= end for at in created), created
+    (started,) = query(drill.db, "select started_ms from runs")
+    assert START_MS <= started[0] <= end
+    fills = {str(row[0]) for row in query(drill.db, "select trade_id from fills")}
+    assert drill.venue_fill_ids, "the comparison must not be vacuous"
+    assert fills == drill.venue_fill_ids
 
 
 @pytest.mark.timeout(120)

@@ -163,8 +163,15 @@ class Trader:
         self.last_equity: float | None = None
 
     # ------------------------------------------------------------------ start-up
+    async def sync_clock(self) -> None:
+        """Refresh a clock that reads its time from the venue (`engine.clock.VenueClock`)."""
+        sync = getattr(self.clock, "sync", None)
+        if sync is not None:
+            await self._retrying(sync)
+
     async def start(self) -> None:
         """Contract terms, leverage, the persisted state, then reconciliation before any order."""
+        await self.sync_clock()
         instruments = await self.venue.load_instruments()
         missing = [s for s in self.config.symbols if s not in instruments]
         if missing:
@@ -343,6 +350,7 @@ class Trader:
     async def cycle(self, bar_close_ms: int) -> CycleReport:
         decision_id = ids.decision_id(self.account, self.config.timeframe, bar_close_ms)
         report = CycleReport(bar_close_ms, decision_id)
+        await self.sync_clock()
         unresolved = await self.reconcile()
         now = self.clock()
         balance, positions = await self._account()
@@ -845,7 +853,9 @@ class Trader:
         if stop is None or (stop >= last if long else stop <= last):
             fraction = Decimal(repr(self.config.fallback_stop_fraction))
             stop = instrument.round_price(last * (1 - fraction if long else 1 + fraction), up=not long)
-        decision_id = origin or ids.decision_id(self.account, "protect", now)
+        # a protective stop's own decision is not a bar's: its id says so, and the loop's
+        # `last_decision_bar()` ignores it (stamped mid-bar, it must not hide the next bar)
+        decision_id = origin or ids.protect_decision_id(self.account, now)
         if origin is None:
             self.journal.record_decision(
                 decision_id=decision_id,

@@ -173,8 +173,11 @@ class Journal:
             return self._insert_if_absent(conn, t.decisions, values, key=["id"]) == 1
 
     def last_decision_bar(self) -> int | None:
+        """The newest bar decided. Decisions of protective stops (ids starting "p", stamped at
+        any moment between bars) are not bars: counting them would skip the next bar."""
+        query = select(func.max(t.decisions.c.bar_close_ms)).where(~t.decisions.c.id.startswith("p"))
         with self._read() as conn:
-            value = conn.scalar(select(func.max(t.decisions.c.bar_close_ms)))
+            value = conn.scalar(query)
         return None if value is None else int(value)
 
     # ------------------------------------------------------------ orders and their AI logs

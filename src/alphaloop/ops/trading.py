@@ -10,7 +10,6 @@ import asyncio
 import hashlib
 import logging
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from alphaloop.config import Settings
 from alphaloop.decision.base import DecisionModel
 from alphaloop.decision.registry import StrategyOptions, build_strategy
 from alphaloop.engine import ids
+from alphaloop.engine.clock import EngineClock, VenueClock, WallClock
 from alphaloop.engine.loop import LoopStats, run_replay, run_wall_clock
 from alphaloop.engine.replay import REPLAY_ACCOUNT, FrameReplay
 from alphaloop.engine.sizing import SizingPolicy
@@ -141,6 +141,15 @@ def session_lock(plan: SessionPlan) -> InstanceLock:
     return InstanceLock(account_lock_path(plan.venue_name, plan.account), journal=label)
 
 
+def session_clock(plan: SessionPlan) -> EngineClock:
+    """The one clock of a session: the venue's time for a venue account (live: synced, then
+    following the wall; paper against an endpoint such as `sim serve`: the simulator's own time,
+    which may be advanced far faster than the wall), the wall for in-process paper."""
+    if plan.venue_name.startswith("paper-"):
+        return WallClock()
+    return VenueClock(plan.venue.fetch_time, follow_wall=plan.mode == "live")
+
+
 def new_run_id() -> str:
     return datetime.now(UTC).strftime("r%Y%m%d%H%M%S") + secrets.token_hex(3)
 
@@ -254,9 +263,11 @@ async def run_session(plan: SessionPlan, stop: asyncio.Event) -> LoopStats:
         raise
     reason = "stopped"
     try:
+        clock = session_clock(plan)
+        await clock.sync()
         journal.start_run(
             run_id=run_id,
-            started_ms=int(time.time() * 1000),
+            started_ms=clock(),
             mode=plan.mode,
             venue=plan.venue_name,
             account=plan.account,
@@ -272,7 +283,7 @@ async def run_session(plan: SessionPlan, stop: asyncio.Event) -> LoopStats:
             config,
             account=plan.account,
             run_id=run_id,
-            clock=lambda: int(time.time() * 1000),
+            clock=clock,
         )
         try:
             stats = await run_wall_clock(

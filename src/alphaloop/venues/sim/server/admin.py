@@ -134,12 +134,12 @@ def dispatch(sim: Simulator, method: str, action: str, raw: bytes) -> tuple[int,
 
 async def handle(sim: Simulator, method: str, action: str, raw: bytes, send: Send) -> None:
     if not sim.config.admin:
-        await _send(send, 404, not_found_body("/__admin/" + action, sim.wall_ms()))
+        await _send(send, 404, not_found_body("/__admin/" + action, sim.reported_ms()))
         return
     try:
         status, payload = dispatch(sim, method, action.strip("/"), raw)
     except AdminNotFound:
-        status, payload = 404, not_found_body("/__admin/" + action, sim.wall_ms())
+        status, payload = 404, not_found_body("/__admin/" + action, sim.reported_ms())
     except (AdminError, SimRejection, ValueError) as exc:
         status, payload = 400, {"error": str(exc)}
     await _send(send, status, payload)
