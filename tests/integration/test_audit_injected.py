@@ -53,7 +53,8 @@ def test_the_real_journal_passes_every_check(real_journal: Path) -> None:
     code, report = audit(real_journal)
     assert failing(report) == set()
     assert code == 0
-    assert report["orders_sent"] and report["fills"]
+    assert report["orders_sent"]
+    assert report["fills"]
 
 
 # ---------------------------------------------------------------------- injections
@@ -121,15 +122,16 @@ def _order(
 def _snapshot(sql: Sql, at_ms: int, positions: list[tuple[str, str, str, str, str | None]]) -> None:
     for symbol, side, size, price, stop in positions:
         sql.execute(
-            "insert into position_snapshots (at_ms, symbol, side, size, entry_price, leverage, unrealized_pnl,"
-            " stop_loss) values (?, ?, ?, ?, ?, '5', '0', ?)",
+            "insert into position_snapshots (at_ms, symbol, side, size, entry_price, leverage,"
+            " unrealized_pnl, stop_loss) values (?, ?, ?, ?, ?, '5', '0', ?)",
             (at_ms, symbol, side, size, price, stop),
         )
 
 
 def _equity(sql: Sql, at_ms: int, equity: float, available: float, count: int) -> None:
     sql.execute(
-        "insert into equity (at_ms, equity, available, unrealized_pnl, open_positions) values (?, ?, ?, 0, ?)",
+        "insert into equity (at_ms, equity, available, unrealized_pnl, open_positions)"
+        " values (?, ?, ?, 0, ?)",
         (at_ms, equity, available, count),
     )
 
@@ -147,7 +149,8 @@ def entry_without_stop(sql: Sql) -> None:
 def client_oid_sent_twice(sql: Sql) -> None:
     (oid,) = _one(sql, "select client_oid from orders where purpose = 'entry' and status = 'filled' limit 1")
     sql.execute(
-        "insert into api_calls (at_ms, kind, endpoint, client_oid, ok) values (?, 'order', 'placeOrder', ?, 1)",
+        "insert into api_calls (at_ms, kind, endpoint, client_oid, ok)"
+        " values (?, 'order', 'placeOrder', ?, 1)",
         (_end(sql), oid),
     )
 
