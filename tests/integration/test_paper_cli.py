@@ -8,7 +8,9 @@ The tests then hold the journal against the simulator and against `alphaloop aud
 
 from __future__ import annotations
 
+import json
 import signal
+import sqlite3
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -51,6 +53,7 @@ class Drill:
     first_alive_after_second: bool
     second_left_no_journal: bool
     venue_fill_ids: set[str]
+    base_url: str
     venue_orders: list[tuple[str, str]]
     uploaded_order_ids: list[str]
     venue_positions: dict[tuple[str, str], Decimal]
@@ -103,6 +106,7 @@ def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drill]:
             first_alive_after_second=first_alive_after_second,
             second_left_no_journal=second_left_no_journal,
             venue_fill_ids={str(f.id) for f in exchange.fills(API_KEY)},
+            base_url=server.base_url,
             venue_orders=[(o.client_order_id, o.id) for o in orders if o.client_order_id],
             uploaded_order_ids=[str(log.parsed.get("orderId")) for log in server.sim.ai_logs],
             venue_positions={
@@ -187,6 +191,35 @@ def test_paper_against_the_simulator_runs_on_its_simulated_clock(drill: Drill) -
 def test_audit_passes_on_the_paper_journal(drill: Drill) -> None:
     audit = run_cli(["audit", "--db", str(drill.db)], drill.env, cwd=drill.cwd)
     assert audit.returncode == 0, audit.stdout + audit.stderr
+
+
+@pytest.mark.timeout(120)
+def test_audit_against_the_venue_passes_and_fails_when_a_fill_is_missing(
+    drill: Drill, tmp_path: Path
+) -> None:
+    args = ["audit", "--venue", "weex", "--base-url", drill.base_url, "--json", "--db"]
+    audit = run_cli([*args, str(drill.db)], drill.env, cwd=drill.cwd)
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    checks = {c["name"]: c for c in json.loads(audit.stdout)["checks"]}
+    assert checks["venue_fills_equal"]["passed"]
+    assert checks["venue_orders_known"]["passed"]
+    # a journal that lost a fill and an order: the venue check names both
+    broken = tmp_path / "broken.sqlite"
+    with sqlite3.connect(drill.db) as source, sqlite3.connect(broken) as copy:
+        source.backup(copy)  # the journal is in WAL mode: a file copy could miss its tables
+    source.close()
+    copy.close()
+    with sqlite3.connect(broken) as sql:
+        sql.execute("delete from fills where trade_id = (select min(trade_id) from fills)")
+        sql.execute(
+            "delete from orders where client_oid ="
+            " (select min(client_oid) from orders where purpose = 'entry')"
+        )
+    sql.close()
+    audit = run_cli([*args, str(broken)], drill.env, cwd=drill.cwd)
+    assert audit.returncode == 1, audit.stdout + audit.stderr
+    failed = {c["name"] for c in json.loads(audit.stdout)["checks"] if not c["passed"]}
+    assert {"venue_fills_equal", "venue_orders_known"} <= failed
 
 
 @pytest.mark.timeout(60)

@@ -289,11 +289,20 @@ def check_order_size(facts: GateFacts) -> Check:
 
 
 def _by_time(snapshots: Sequence[Snapshot]) -> list[tuple[int, list[Snapshot]]]:
-    grouped: dict[int, list[Snapshot]] = defaultdict(list)
+    """Open positions per snapshot time. On a frozen simulated clock several snapshots share one
+    time: the newest row of each (symbol, side) stands for it (rows come oldest first)."""
+    grouped: dict[int, dict[tuple[str, str], Snapshot]] = defaultdict(dict)
     for snap in snapshots:
-        if snap.size > 0:
-            grouped[snap.at_ms].append(snap)
-    return sorted(grouped.items())
+        batch = grouped[snap.at_ms]
+        key = (snap.symbol, snap.side)
+        if key in batch:
+            batch.clear()  # a key seen again: a newer snapshot at the same time begins here
+        batch[key] = snap
+    return [
+        (at_ms, [s for s in by_key.values() if s.size > 0])
+        for at_ms, by_key in sorted(grouped.items())
+        if any(s.size > 0 for s in by_key.values())
+    ]
 
 
 def _limits_at(facts: GateFacts, at_ms: int) -> RiskLimits:
