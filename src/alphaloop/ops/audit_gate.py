@@ -440,8 +440,21 @@ def check_risk_per_trade(facts: GateFacts) -> Check:
     )
 
 
+def _stop_attempted(facts: GateFacts, key: tuple[str, str], start_ms: int, end_ms: int) -> bool:
+    symbol, side = key
+    return any(
+        o.purpose == "stop_loss"
+        and o.symbol == symbol
+        and o.intent == f"close_{side}"
+        and start_ms <= o.created_ms <= end_ms
+        for o in facts.orders
+    )
+
+
 def check_position_stops(facts: GateFacts) -> Check:
-    """A position without a venue-side stop in two snapshots in a row (STOP_GRACE_MS apart)."""
+    """A position without a venue-side stop in two snapshots in a row (STOP_GRACE_MS apart) while
+    the trader did not even try to place one. A stop the venue refused or lost (faults) is the
+    venue's failure, journaled with the order; the next cycle tries again."""
     violations = []
     unprotected: dict[tuple[str, str], int] = {}
     for at_ms, snaps in _by_time(facts.snapshots):
@@ -454,7 +467,7 @@ def check_position_stops(facts: GateFacts) -> Check:
                 unprotected.pop(key, None)
                 continue
             first = unprotected.setdefault(key, at_ms)
-            if at_ms - first >= STOP_GRACE_MS:
+            if at_ms - first >= STOP_GRACE_MS and not _stop_attempted(facts, key, first, at_ms):
                 violations.append(
                     Violation(
                         f"{key[1]} {key[0]} open without a stop from {iso(first)} to {iso(at_ms)}",
