@@ -42,6 +42,18 @@ async def venue_fills(venue: Venue, symbol: str, since_ms: int) -> list[Trade]:
     return sorted(seen.values(), key=lambda t: (t.timestamp or 0, t.id))
 
 
+def _preset_sides(engine: Engine) -> set[tuple[str, str]]:
+    """(symbol, position side) of journaled entries that carried a preset stop or target: the
+    venue lists those as trigger orders of its own (no client_oid, an id we never saw)."""
+    s = schema
+    query = select(s.orders.c.symbol, s.orders.c.intent).where(
+        s.orders.c.purpose == "entry",
+        (s.orders.c.stop_loss.is_not(None)) | (s.orders.c.take_profit.is_not(None)),
+    )
+    with engine.connect() as conn:
+        return {(symbol, intent.removeprefix("open_")) for symbol, intent in conn.execute(query)}
+
+
 def _journal_ids(engine: Engine) -> tuple[set[str], set[str], set[str], int | None]:
     s = schema
     with engine.connect() as conn:
@@ -67,9 +79,19 @@ async def venue_checks(engine: Engine, venue: Venue, symbols: Sequence[str]) -> 
     for symbol in symbols:
         fills.extend(await venue_fills(venue, symbol, since))
     resting: list[Order] = [*await venue.fetch_open_orders(), *await venue.fetch_trigger_orders()]
+    presets = _preset_sides(engine)
     unknown: list[Violation] = []
     for order in resting:
-        if order.symbol in symbols and not _known(order.id, order.client_order_id, oids, venue_ids):
+        preset = (
+            order.client_order_id is None
+            and order.trigger_kind is not None
+            and (order.symbol, order.intent.position_side.value) in presets
+        )
+        if (
+            order.symbol in symbols
+            and not preset
+            and not _known(order.id, order.client_order_id, oids, venue_ids)
+        ):
             unknown.append(
                 Violation(
                     f"resting {order.symbol} order {order.id} ({order.client_order_id or 'no client_oid'}) "
