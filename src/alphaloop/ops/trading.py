@@ -29,7 +29,7 @@ from alphaloop.engine.sizing import SizingPolicy
 from alphaloop.engine.trader import CycleReport, Trader, TraderConfig
 from alphaloop.journal import InstanceLock, Journal, account_lock_path
 from alphaloop.journal.db import sqlite_file
-from alphaloop.model import COMPETITION_SYMBOLS, TIMEFRAME_MS, ConfigurationError
+from alphaloop.model import COMPETITION_SYMBOLS, TIMEFRAME_MS, ConfigurationError, TransientError
 from alphaloop.model.frame import MarketFrame
 from alphaloop.risk import RiskLimits
 from alphaloop.venues.base import Venue
@@ -150,6 +150,18 @@ def session_clock(plan: SessionPlan) -> EngineClock:
     return VenueClock(plan.venue.fetch_time, follow_wall=plan.mode == "live")
 
 
+async def _first_sync(clock: EngineClock, attempts: int = 5) -> None:
+    """The clock's first reading; a venue that is briefly unwell gets a few tries."""
+    for attempt in range(attempts):
+        try:
+            await clock.sync()
+            return
+        except TransientError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
+
+
 def new_run_id() -> str:
     return datetime.now(UTC).strftime("r%Y%m%d%H%M%S") + secrets.token_hex(3)
 
@@ -264,7 +276,7 @@ async def run_session(plan: SessionPlan, stop: asyncio.Event) -> LoopStats:
     reason = "stopped"
     try:
         clock = session_clock(plan)
-        await clock.sync()
+        await _first_sync(clock)
         journal.start_run(
             run_id=run_id,
             started_ms=clock(),
