@@ -479,7 +479,7 @@ def check_opposite_positions(
     fills: Sequence[FillFact], positions: Sequence[PositionFact], since_ms: int | None = None
 ) -> Check:
     """Never hold a long and a short on the same symbol at once: positions rebuilt from the fills
-    in time order (reductions first when times tie), and the reconciled position snapshots.
+    in time order (`_fill_order` when times tie), and the reconciled position snapshots.
     With `since_ms`, episodes that ended before it are left out (all fills are still replayed)."""
     violations: list[Violation] = []
     by_symbol: dict[str, list[FillFact]] = defaultdict(list)
@@ -488,7 +488,7 @@ def check_opposite_positions(
     for symbol, symbol_fills in sorted(by_symbol.items()):
         size = {"long": Decimal(0), "short": Decimal(0)}
         episode: list[FillFact] = []
-        for fill in sorted(symbol_fills, key=lambda f: (f.ts_ms, f.opens, f.trade_id)):
+        for fill in sorted(symbol_fills, key=_fill_order):
             change = fill.amount if fill.opens else -fill.amount
             # a fill from before the journal existed can reduce a position we never saw open
             size[fill.position_side] = max(Decimal(0), size[fill.position_side] + change)
@@ -517,6 +517,15 @@ def check_opposite_positions(
         "never",
         tuple(violations),
     )
+
+
+def _fill_order(fill: FillFact) -> tuple[int, int, int, str]:
+    """Fills in time order; within one millisecond (a frozen simulated clock fills an entry and
+    its exit at the same instant) in the venue's sequence when trade ids are numbers, else
+    reductions first."""
+    if fill.trade_id.isdigit():
+        return (fill.ts_ms, 0, int(fill.trade_id), "")
+    return (fill.ts_ms, 1, int(fill.opens), fill.trade_id)
 
 
 def _both_sides(symbol: str, episode: Sequence[FillFact], *, closed_ms: int | None) -> Violation:
