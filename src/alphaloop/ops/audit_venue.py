@@ -4,7 +4,9 @@ Two checks, read-only at the venue:
 * `venue_orders_known`: every order the venue lists for the account (its fills' orders, resting
   orders, resting trigger orders) is one the journal knows, by `client_oid` or venue order id;
 * `venue_fills_equal`: the venue's fills since the journal's first run are exactly the journal's
-  fills (same trade ids), so fill-based figures (PnL, coverage) rest on every execution.
+  fills (same trade ids), so fill-based figures (PnL, coverage) rest on every execution. Per
+  symbol one page of the venue's newest 100 fills is compared (with the journal's fills of the
+  same window): the venue port pages fills only forward, the venues answer newest first.
 
 Venue-triggered executions of our stops are known through the stop's journaled venue id. A venue
 that does not echo `client_oid` on its fills is matched by order id only (see the README).
@@ -22,24 +24,19 @@ from alphaloop.model import Order, Trade
 from alphaloop.ops.audit import AuditReport, Check, Violation, iso
 from alphaloop.venues.base import Venue
 
-#: pages of 100 fills read per symbol at most (a guard against a venue that ignores `since`)
-MAX_PAGES = 1_000
+#: fills read per symbol (one page: the newest ones when there are more)
+PAGE = 100
 
 
-async def venue_fills(venue: Venue, symbol: str, since_ms: int) -> list[Trade]:
-    """Every fill of `symbol` from `since_ms` on, paging forward by time (ids de-duplicated)."""
-    seen: dict[str, Trade] = {}
-    since = since_ms
-    for _ in range(MAX_PAGES):
-        page = await venue.fetch_my_trades(symbol, since=since, limit=100)
-        fresh = [t for t in page if t.id not in seen]
-        for trade in fresh:
-            seen[trade.id] = trade
-        if not fresh or len(page) < 100:
-            break
-        newest = max((t.timestamp or since) for t in page)
-        since = newest if newest > since else since + 1
-    return sorted(seen.values(), key=lambda t: (t.timestamp or 0, t.id))
+async def venue_fills(venue: Venue, symbol: str, since_ms: int) -> tuple[list[Trade], int]:
+    """The fills of `symbol` from `since_ms` the venue lists in one page, and the start of the
+    window they cover: venues answer the newest page first and the port pages only forward, so
+    when the page is full the comparison covers the newest `PAGE` fills of the symbol."""
+    page = await venue.fetch_my_trades(symbol, since=since_ms, limit=PAGE)
+    window = since_ms
+    if len(page) >= PAGE:
+        window = min((t.timestamp or since_ms) for t in page)
+    return sorted(page, key=lambda t: (t.timestamp or 0, t.id)), window
 
 
 def _preset_sides(engine: Engine) -> set[tuple[str, str]]:
@@ -52,6 +49,13 @@ def _preset_sides(engine: Engine) -> set[tuple[str, str]]:
     )
     with engine.connect() as conn:
         return {(symbol, intent.removeprefix("open_")) for symbol, intent in conn.execute(query)}
+
+
+def _journal_fills(engine: Engine, symbol: str, since_ms: int) -> set[str]:
+    s = schema
+    query = select(s.fills.c.trade_id).where(s.fills.c.symbol == symbol, s.fills.c.ts_ms >= since_ms)
+    with engine.connect() as conn:
+        return {r[0] for r in conn.execute(query)}
 
 
 def _journal_ids(engine: Engine) -> tuple[set[str], set[str], set[str], int | None]:
@@ -73,11 +77,16 @@ def _known(order_id: str, client_oid: str | None, oids: set[str], venue_ids: set
 
 
 async def venue_checks(engine: Engine, venue: Venue, symbols: Sequence[str]) -> tuple[Check, Check]:
-    oids, venue_ids, journal_fills, started = _journal_ids(engine)
+    oids, venue_ids, all_journal_fills, started = _journal_ids(engine)
     since = started or 0
     fills: list[Trade] = []
+    journal_fills: set[str] = set()
     for symbol in symbols:
-        fills.extend(await venue_fills(venue, symbol, since))
+        page, window = await venue_fills(venue, symbol, since)
+        fills.extend(page)
+        # a full page: fills sharing its oldest millisecond may fall outside it, so the journal's
+        # side of the window starts just after
+        journal_fills |= _journal_fills(engine, symbol, window + 1 if window > since else since)
     resting: list[Order] = [*await venue.fetch_open_orders(), *await venue.fetch_trigger_orders()]
     presets = _preset_sides(engine)
     unknown: list[Violation] = []
@@ -113,7 +122,7 @@ async def venue_checks(engine: Engine, venue: Venue, symbols: Sequence[str]) -> 
                 )
             )
     venue_ids_seen = {t.id for t in fills}
-    missing = sorted(venue_ids_seen - journal_fills)
+    missing = sorted(venue_ids_seen - all_journal_fills)
     extra = sorted(journal_fills - venue_ids_seen)
     equal: list[Violation] = []
     if missing:
