@@ -8,7 +8,9 @@ The tests then hold the journal against the simulator and against `alphaloop aud
 
 from __future__ import annotations
 
+import json
 import signal
+import sqlite3
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -49,6 +51,9 @@ class Drill:
     exit_code: int
     second: subprocess.CompletedProcess[str]
     first_alive_after_second: bool
+    second_left_no_journal: bool
+    venue_fill_ids: set[str]
+    base_url: str
     venue_orders: list[tuple[str, str]]
     uploaded_order_ids: list[str]
     venue_positions: dict[tuple[str, str], Decimal]
@@ -78,7 +83,10 @@ def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drill]:
         try:
             trader.start()
             wait_for(decided(db, START_MS), "the first decision", trader)
-            second = run_cli(args, env, cwd=tmp, timeout=30)
+            # the same account through another journal: refused all the same (issue 12, defect 3)
+            other_db = tmp / "other.sqlite"
+            second = run_cli(paper_args(server.base_url, other_db, seed=SEED), env, cwd=tmp, timeout=30)
+            second_left_no_journal = not other_db.exists()
             first_alive_after_second = trader.alive()
             with httpx.Client(base_url=server.base_url, timeout=5) as admin:
                 for bar in range(1, BARS + 1):
@@ -96,6 +104,9 @@ def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drill]:
             exit_code=exit_code,
             second=second,
             first_alive_after_second=first_alive_after_second,
+            second_left_no_journal=second_left_no_journal,
+            venue_fill_ids={str(f.id) for f in exchange.fills(API_KEY)},
+            base_url=server.base_url,
             venue_orders=[(o.client_order_id, o.id) for o in orders if o.client_order_id],
             uploaded_order_ids=[str(log.parsed.get("orderId")) for log in server.sim.ai_logs],
             venue_positions={
@@ -145,24 +156,70 @@ def test_paper_journal_positions_equal_the_simulator(drill: Drill) -> None:
 
 
 @pytest.mark.timeout(120)
-def test_a_second_paper_trader_on_the_same_journal_is_refused_by_the_lock(drill: Drill) -> None:
+def test_a_second_paper_trader_on_the_same_account_is_refused_whatever_its_journal(drill: Drill) -> None:
     output = drill.second.stdout + drill.second.stderr
     assert drill.second.returncode == 2, output
     (line,) = [line for line in output.splitlines() if line.startswith("alphaloop:")]
     assert "another alphaloop process holds" in line
-    assert f"{drill.db}." in line
+    assert f"journal {drill.db}" in line
     assert ".lock (pid " in line
+    assert API_KEY not in output
     assert "Traceback" not in output
     assert drill.first_alive_after_second, "it gave up at once instead of waiting for the lock"
-    # the refused process left no trace in the journal: one run, one startup
+    assert drill.second_left_no_journal
+    # the refused process left no trace in the first journal either: one run, one startup
     assert len(query(drill.db, "select id from runs")) == 1
     assert [kind for (kind,) in query(drill.db, "select kind from events")].count("startup") == 1
+
+
+@pytest.mark.timeout(120)
+def test_paper_against_the_simulator_runs_on_its_simulated_clock(drill: Drill) -> None:
+    """Issue 12, defects 4 and 7: decisions, runs and fills carry the simulator's time (months
+    before the wall clock), and the journal has every venue fill (the look-back starts from it)."""
+    end = START_MS + (BARS + 1) * HOUR_MS
+    created = [row[0] for row in query(drill.db, "select created_ms from decisions")]
+    assert created
+    assert all(START_MS <= at <= end for at in created), created
+    (started,) = query(drill.db, "select started_ms from runs")
+    assert START_MS <= started[0] <= end
+    fills = {str(row[0]) for row in query(drill.db, "select trade_id from fills")}
+    assert drill.venue_fill_ids, "the comparison must not be vacuous"
+    assert fills == drill.venue_fill_ids
 
 
 @pytest.mark.timeout(120)
 def test_audit_passes_on_the_paper_journal(drill: Drill) -> None:
     audit = run_cli(["audit", "--db", str(drill.db)], drill.env, cwd=drill.cwd)
     assert audit.returncode == 0, audit.stdout + audit.stderr
+
+
+@pytest.mark.timeout(120)
+def test_audit_against_the_venue_passes_and_fails_when_a_fill_is_missing(
+    drill: Drill, tmp_path: Path
+) -> None:
+    args = ["audit", "--venue", "weex", "--base-url", drill.base_url, "--json", "--db"]
+    audit = run_cli([*args, str(drill.db)], drill.env, cwd=drill.cwd)
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    checks = {c["name"]: c for c in json.loads(audit.stdout)["checks"]}
+    assert checks["venue_fills_equal"]["passed"]
+    assert checks["venue_orders_known"]["passed"]
+    # a journal that lost a fill and an order: the venue check names both
+    broken = tmp_path / "broken.sqlite"
+    with sqlite3.connect(drill.db) as source, sqlite3.connect(broken) as copy:
+        source.backup(copy)  # the journal is in WAL mode: a file copy could miss its tables
+    source.close()
+    copy.close()
+    with sqlite3.connect(broken) as sql:
+        sql.execute("delete from fills where trade_id = (select min(trade_id) from fills)")
+        sql.execute(
+            "delete from orders where client_oid ="
+            " (select min(client_oid) from orders where purpose = 'entry')"
+        )
+    sql.close()
+    audit = run_cli([*args, str(broken)], drill.env, cwd=drill.cwd)
+    assert audit.returncode == 1, audit.stdout + audit.stderr
+    failed = {c["name"] for c in json.loads(audit.stdout)["checks"] if not c["passed"]}
+    assert {"venue_fills_equal", "venue_orders_known"} <= failed
 
 
 @pytest.mark.timeout(60)

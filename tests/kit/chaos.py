@@ -144,6 +144,9 @@ def run_chaos(tmp: Path, config: ChaosConfig) -> ChaosResult:
         )
         trader = CliProcess(args, _env(tmp, config.dialect), tmp / "trader.log")
         admin.post("/__admin/faults", json={"spec": f"*:skew=+40s; {config.faults}"}).raise_for_status()
+        # the trader runs on the simulator's clock (skew included): standing a minute after each bar
+        # close, a -40 s skew cannot make a frozen clock report a moment before the close for ever
+        admin.post("/__admin/advance", json={"ms": 60_000}).raise_for_status()
         trader.start()
         wait_for(decided(db, START_MS), "the first decision", trader, timeout=config.bar_timeout)
         for bar in range(1, config.bars + 1):

@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -35,7 +36,9 @@ def clean_env(**extra: str) -> dict[str, str]:
     """This process's environment without any alphaloop setting or venue key, plus `extra`;
     wide columns so rich does not wrap the lines a test reads."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WEEX_", "WOOX_", "ALPHALOOP_"))}
-    env.update(PYTHONUNBUFFERED="1", COLUMNS="250", NO_COLOR="1")
+    # account locks live in a runtime folder: one per environment, so tests never share a lock
+    runtime = tempfile.mkdtemp(prefix="alphaloop-test-run-")
+    env.update(PYTHONUNBUFFERED="1", COLUMNS="250", NO_COLOR="1", ALPHALOOP_RUNTIME_DIR=runtime)
     env.update(extra)
     return env
 

@@ -129,7 +129,8 @@ def failing(message: str = "the model answered nonsense") -> ModelError:
 
 class FaultyVenue:
     """The replay's venue with scripted faults on `create_order`, one per call in order:
-    "refuse" raises RateLimitedError before anything executes; "lose_answer" lets the order
+    "refuse" raises RateLimitedError before anything executes; "accept_then_refuse" executes the
+    order and answers 429 all the same (a gateway that throttled the answer); "lose_answer" lets the order
     execute and then raises UnknownOrderOutcomeError (the answer was lost); "lose_request" raises
     it without executing (the request was lost); "reject" raises InvalidOrderError (a definitive
     refusal); None passes. `fetch_order_failures` calls of
@@ -154,6 +155,8 @@ class FaultyVenue:
         if fault == "lose_request":
             raise UnknownOrderOutcomeError("timed out sending the order", venue="sim")
         order = await self.inner.create_order(request)
+        if fault == "accept_then_refuse":
+            raise RateLimitedError("too many requests", venue="sim", http_status=429, retry_after=0.5)
         if fault == "lose_answer":
             raise UnknownOrderOutcomeError("connection dropped after the order was sent", venue="sim")
         return order

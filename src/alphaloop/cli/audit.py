@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -115,6 +116,16 @@ def audit(
         None, "--since", help="audit only from this ISO date/time on (UTC unless an offset is given)"
     ),
     config_file: Path | None = ConfigOption,
+    venue: str | None = typer.Option(
+        None,
+        "--venue",
+        help="also hold the journal against this venue's account (weex or woox): orders and fills",
+    ),
+    base_url: str | None = typer.Option(
+        None,
+        "--base-url",
+        help="with --venue: the API host (e.g. `alphaloop sim serve`; default: configured)",
+    ),
 ) -> None:
     """Check the journal against the competition rules and our limits; exit 1 on any violation."""
     settings = settings_or_exit(config_file)
@@ -127,6 +138,14 @@ def audit(
     try:
         with journal:
             report = audit_engine(journal.engine, journal=journal.url, since_ms=since_ms)
+            if venue is not None:
+                from alphaloop.ops.audit_venue import audit_with_venue
+                from alphaloop.ops.sessions import account_venue
+
+                client, _ = account_venue(settings, venue, base_url)
+                report = asyncio.run(audit_with_venue(report, journal.engine, client))
+    except AlphaloopError as exc:
+        fail(f"cannot read the venue's side: {exc}")
     except SQLAlchemyError as exc:
         fail(f"cannot read the journal {journal.url}: {root_cause(exc)}")
     if as_json:

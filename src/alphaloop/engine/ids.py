@@ -20,6 +20,16 @@ def decision_id(account: str, timeframe: str, bar_close_ms: int) -> str:
     return "d" + digest[:15]
 
 
+#: first character of the id of a decision that is not a bar's (a protective stop between bars)
+PROTECT_PREFIX = "p"
+
+
+def protect_decision_id(account: str, now_ms: int) -> str:
+    """The decision behind a protective stop placed at `now_ms` (upkeep, not a bar's cycle)."""
+    digest = hashlib.sha256(f"{account}|protect|{now_ms}".encode()).hexdigest()
+    return PROTECT_PREFIX + digest[:15]
+
+
 def client_oid(decision: str, symbol_index: int, leg: str, repeat: int = 0) -> str:
     """`al` + the decision's hash + symbol index + leg (+ repeat): alphanumeric, well under the
     40-character limit of WEEX `client_oid`."""

@@ -94,13 +94,15 @@ async def run_wall_clock(
     max_consecutive_errors: int = 30,
 ) -> LoopStats:
     stats = LoopStats()
-    clock = now_ms or (lambda: int(time.time() * 1000))
+    # one clock: the trader's (venue-synced; the simulator's own time against `sim serve`)
+    clock = now_ms or trader.clock
     await trader.start()
     last_bar = trader.journal.last_decision_bar()
     last_maintain = last_health = time.monotonic()
     consecutive_errors = 0
     while not stop.is_set():
         try:
+            await trader.sync_clock()
             close_ms = await latest_bar_close(
                 trader.venue, reference_symbol, trader.config.timeframe, clock()
             )

@@ -37,8 +37,14 @@ async def latest_bar_close(venue: Venue, symbol: str, timeframe: str, now_ms: in
     """The close time of the newest bar that has closed by `now_ms`, or None."""
     step = TIMEFRAME_MS[timeframe]
     candles = await venue.fetch_ohlcv(symbol, timeframe, limit=3)
-    closed = closed_only(candles, step, now_ms)
-    return closed[-1].timestamp + step if closed else None
+    if not candles:
+        return None
+    # a bar is closed once the clock says so, or once the venue has opened the next one: a venue
+    # clock reported a little behind its market (a skewed simulator standing still at a bar close)
+    # must not hold a closed bar back
+    newest_open = max(c.timestamp for c in candles)
+    closed = [c.timestamp + step for c in candles if c.timestamp + step <= max(now_ms, newest_open)]
+    return max(closed) if closed else None
 
 
 async def fetch_funding_histories(

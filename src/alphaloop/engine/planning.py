@@ -90,7 +90,8 @@ def plan_orders(
     leverage: int,
     fallback_stop_fraction: float = 0.03,
 ) -> tuple[list[PlannedOrder], list[Skipped]]:
-    """Exits first, then entries (so freed margin is counted by the venue before entries)."""
+    """Exits first, then entries strongest first (so freed margin is counted by the venue before
+    entries, and the gate's remaining room goes to the most confident signals)."""
     exits: list[PlannedOrder] = []
     entries: list[PlannedOrder] = []
     skipped: list[Skipped] = []
@@ -151,6 +152,8 @@ def plan_orders(
                 stop_source=source,
             )
         )
+    # when limits allow only some entries, the strongest signals go first (ties keep model order)
+    entries.sort(key=lambda plan: -(plan.decision.confidence or 0.0))
     return [*exits, *entries], skipped
 
 

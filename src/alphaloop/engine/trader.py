@@ -18,9 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +29,7 @@ from alphaloop.engine.ailogs import model_label, order_ai_log, stop_loss_ai_log
 from alphaloop.engine.approval import ApprovalPolicy, OperatorDesk
 from alphaloop.engine.jsonsafe import json_safe
 from alphaloop.engine.market import build_live_snapshot, fetch_closed_candles, fetch_funding_histories
+from alphaloop.engine.pacing import MoneyCallLimiter
 from alphaloop.engine.planning import PlannedOrder, plan_orders, positions_by_symbol
 from alphaloop.engine.sizing import SizingPolicy
 from alphaloop.journal import AiLogOutbox, Journal, NewOrder, OrderRow, StateRow
@@ -48,6 +48,7 @@ from alphaloop.model import (
     PermissionDeniedError,
     Position,
     PositionSide,
+    RateLimitedError,
     TransientError,
     TriggerKind,
     UnknownOrderOutcomeError,
@@ -63,9 +64,9 @@ from alphaloop.risk import (
     TradingState,
     check_order,
     evaluate,
-    order_call_wait_ms,
     update_baseline,
 )
+from alphaloop.risk.projection import project
 from alphaloop.venues.base import Venue
 
 logger = logging.getLogger("alphaloop.engine")
@@ -83,6 +84,8 @@ _STATUS_NAMES = {
 #: entry statuses whose order may have opened the position (an unknown outcome may well have)
 _ENTRY_MAY_HOLD = frozenset({"filled", "unknown", "sent", "open"})
 RISK_MODEL = ModelInfo("alphaloop-risk", "1", "local")
+#: sends of one order that a 429 may cost before it is given up for this bar
+RATE_LIMIT_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +159,7 @@ class Trader:
         self.sleep = sleep
         self.instruments: dict[str, Instrument] = {}
         self.outbox = AiLogOutbox(journal, venue.upload_ai_log, clock=lambda: int(self.wall() * 1000))
-        self._calls: deque[int] = deque(maxlen=64)
+        self.pacer = MoneyCallLimiter(config.limits.max_order_calls_per_second, wall=wall, sleep=sleep)
         self._fills_since: int | None = None
         self.state = TradingState.ACTIVE
         self.state_reason = "started"
@@ -165,8 +168,15 @@ class Trader:
         self.desk = OperatorDesk(self, approval or ApprovalPolicy(), TIMEFRAME_MS.get(config.timeframe, 0))
 
     # ------------------------------------------------------------------ start-up
+    async def sync_clock(self) -> None:
+        """Refresh a clock that reads its time from the venue (`engine.clock.VenueClock`)."""
+        sync = getattr(self.clock, "sync", None)
+        if sync is not None:
+            await self._retrying(sync)
+
     async def start(self) -> None:
         """Contract terms, leverage, the persisted state, then reconciliation before any order."""
+        await self.sync_clock()
         instruments = await self.venue.load_instruments()
         missing = [s for s in self.config.symbols if s not in instruments]
         if missing:
@@ -175,6 +185,8 @@ class Trader:
         for symbol in self.config.symbols:
             await self._retrying(lambda s=symbol: self.venue.set_leverage(s, self.config.leverage))  # type: ignore[misc]
         self._load_state()
+        # a process killed a moment ago may have sent calls still inside the venue's window
+        self.pacer.seed(self.journal.api_call_times_since(self.pacer.now_ms() - 1_000))
         now = self.clock()
         self.journal.record_event(
             at_ms=now,
@@ -343,6 +355,7 @@ class Trader:
     async def cycle(self, bar_close_ms: int) -> CycleReport:
         decision_id = ids.decision_id(self.account, self.config.timeframe, bar_close_ms)
         report = CycleReport(bar_close_ms, decision_id)
+        await self.sync_clock()
         unresolved = await self.reconcile()
         now = self.clock()
         balance, positions = await self._account()
@@ -463,8 +476,11 @@ class Trader:
         if not plans:
             return
         resting = await self._retrying(self.venue.fetch_open_orders)
+        # one view for the whole cycle, projected by every order sent (or in doubt) so far: the
+        # fifth entry is gated against four new positions, not against the cycle's first read
+        view = self._risk_view(now, balance, positions, resting)
         for plan in plans:
-            await self._execute(decision_id, decision, plan, snapshot, balance, positions, resting, report)
+            view = await self._execute(decision_id, decision, plan, snapshot, view, report)
 
     async def _stops_by_position(self) -> dict[tuple[str, PositionSide], Decimal]:
         return stop_levels(await self._retrying(self.venue.fetch_trigger_orders))
@@ -475,17 +491,13 @@ class Trader:
         decision: Decision,
         plan: PlannedOrder,
         snapshot: Any,
-        balance: Balance,
-        positions: list[Position],
-        resting: list[Order],
+        view: RiskView,
         report: CycleReport,
-    ) -> None:
+    ) -> RiskView:
+        """Gate one planned order against `view`, send it if allowed; returns the view projected
+        by its outcome (unchanged when it was denied or certainly not executed)."""
         index = self.config.symbols.index(plan.symbol)
         client_oid = ids.client_oid(decision_id, index, plan.leg)
-        if self.journal.order(client_oid) is not None:
-            return  # journaled before a restart: reconciliation owns it
-        await self._wait_for_call_slot()  # pacing is ours to do: the gate only refuses a burst
-        now = self.clock()
         proposal = OrderProposal(
             symbol=plan.symbol,
             intent=plan.intent,
@@ -497,7 +509,13 @@ class Trader:
             stop_loss=plan.stop_loss,
             take_profit=plan.take_profit,
         )
-        denial = check_order(proposal, self._risk_view(now, balance, positions, resting), self.config.limits)
+        if self.journal.order(client_oid) is not None:
+            # journaled before a restart: reconciliation owns it, but it counts as sent
+            return project(view, proposal, filled=None, reached_venue=True)
+        await self._wait_for_call_slot()  # pacing is ours to do: the gate only refuses a burst
+        now = self.clock()
+        view = self._refresh_view(view, now)
+        denial = check_order(proposal, view, self.config.limits)
         if denial is not None:
             report.denied += 1
             self.journal.record_denial(
@@ -509,7 +527,7 @@ class Trader:
                 proposal=proposal.to_json(),
             )
             logger.info("denied %s: %s", client_oid, denial.message)
-            return
+            return view
         log = order_ai_log(
             decision,
             plan,
@@ -519,7 +537,7 @@ class Trader:
         )
         if self.desk.holds(plan.purpose):  # semi-automatic: a human decides, then the desk sends
             self.desk.park(plan=plan, client_oid=client_oid, decision_id=decision_id, log=log, now_ms=now)
-            return
+            return view  # nothing sent: the approved order is re-gated against the state of then
         self.journal.store_order_with_ai_log(
             NewOrder(
                 client_oid=client_oid,
@@ -547,7 +565,24 @@ class Trader:
             stop_loss_price=plan.stop_loss,
             take_profit_price=plan.take_profit,
         )
-        await self._send(request, purpose=plan.purpose, report=report)
+        order = await self._send(request, purpose=plan.purpose, report=report)
+        if order is not None:
+            return project(view, proposal, filled=order.filled, reached_venue=True)
+        row = self.journal.order(client_oid)
+        status = row.status if row is not None else "not_sent"
+        if status == "unknown":
+            return project(view, proposal, filled=None, reached_venue=True)
+        return project(view, proposal, filled=Decimal(0), reached_venue=status != "not_sent")
+
+    def _refresh_view(self, view: RiskView, now: int) -> RiskView:
+        """The projected view with the clock and the order-call times of this moment."""
+        wall_now = int(self.wall() * 1000)
+        return replace(
+            view,
+            now_ms=now,
+            state=self.state,
+            order_calls_ms=[now - (wall_now - call) for call in self._calls],
+        )
 
     def _risk_view(
         self, now: int, balance: Balance, positions: Sequence[Position], resting: Sequence[Order]
@@ -567,23 +602,26 @@ class Trader:
         )
 
     async def _wait_for_call_slot(self) -> None:
-        """Until one more order/cancel call fits `max_order_calls_per_second` (wall time)."""
-        limit = self.config.limits.max_order_calls_per_second
-        while True:
-            wait = order_call_wait_ms(list(self._calls), int(self.wall() * 1000), limit)
-            if wait <= 0:
-                return
-            await self.sleep(wait / 1000)
+        """Until one more money call fits the limiter (without taking the slot)."""
+        await self.pacer.wait_for_slot()
 
-    async def _pace(self) -> None:
-        await self._wait_for_call_slot()
-        self._calls.append(int(self.wall() * 1000))
+    async def _pace(self) -> int:
+        """Take a money-call slot; returns the send time (wall ms). Send right after."""
+        return await self.pacer.acquire()
+
+    @property
+    def _calls(self) -> list[int]:
+        return self.pacer.sent_ms
 
     async def _send(self, request: OrderRequest, *, purpose: str, report: CycleReport) -> Order | None:
         client_oid = request.client_order_id
         assert client_oid is not None
         order = await self._money_call(
-            client_oid, "placeOrder", lambda: self.venue.create_order(request), report
+            client_oid,
+            "placeOrder",
+            lambda: self.venue.create_order(request),
+            report,
+            resolve=lambda: self.venue.fetch_order(request.symbol, client_order_id=client_oid),
         )
         if order is not None:
             report.sent += 1
@@ -596,46 +634,107 @@ class Trader:
         endpoint: str,
         call: Callable[[], Awaitable[Order]],
         report: CycleReport,
+        *,
+        resolve: Callable[[], Awaitable[Order]],
     ) -> Order | None:
-        """Send one journaled order (entry, exit or stop): paced, marked sent first, its outcome
-        journaled whatever happens, never retried here. None when it did not go through."""
+        """Send one journaled order (entry, exit or stop): marked sent, paced at send time, its
+        outcome journaled whatever happens. A 429 is resolved by `client_oid` (`resolve`) and the
+        order sent again within the bar when the venue does not have it; nothing else is retried
+        here. None when it did not go through."""
         if self.journal.order(client_oid) is None:  # the gate's last rule, checked in the journal
             raise AssertionError(f"{client_oid}: refusing to send an order without its stored AI log")
-        await self._pace()
-        self.journal.update_order(client_oid, status="sent", now_ms=self.clock())
-        ok = False
-        try:
-            order = await call()
-            ok = True
-            return order
-        except UnknownOrderOutcomeError as exc:
-            report.unknown += 1
-            self.journal.update_order(client_oid, status="unknown", now_ms=self.clock(), error=str(exc))
-            self.journal.record_event(
-                at_ms=self.clock(),
-                kind="unknown_outcome",
-                message=f"{client_oid}: outcome unknown, reconciling before the next order",
-                detail={"error": str(exc)},
-            )
-        except ExchangeRejectedError as exc:
-            report.rejected += 1
-            self.journal.update_order(client_oid, status="rejected", now_ms=self.clock(), error=str(exc))
-        except PermissionDeniedError as exc:
-            # refused at the edge (WEEX 521 / IP allow-list): nothing executed. Reads that keep
-            # failing the same way stop the loop; one refused order does not
-            report.rejected += 1
-            self.journal.update_order(client_oid, status="not_sent", now_ms=self.clock(), error=str(exc))
-            self.journal.record_event(at_ms=self.clock(), kind="permission_denied", message=str(exc))
-        except TransientError as exc:
-            # definitely not executed (429, 5xx answered before matching, connection refused):
-            # not retried blindly; the next decision decides again
-            report.rejected += 1
-            self.journal.update_order(client_oid, status="not_sent", now_ms=self.clock(), error=str(exc))
-        finally:
+        for attempt in range(1, RATE_LIMIT_ATTEMPTS + 1):
+            self.journal.update_order(client_oid, status="sent", now_ms=self.clock())
+            sent_at = await self._pace()
+            ok = False
+            try:
+                order = await call()
+                ok = True
+                self.journal.record_api_call(
+                    at_ms=sent_at, kind="order", endpoint=endpoint, client_oid=client_oid, ok=True
+                )
+                return order
+            except RateLimitedError as exc:
+                self.journal.record_api_call(
+                    at_ms=sent_at, kind="order", endpoint=endpoint, client_oid=client_oid, ok=False
+                )
+                try:
+                    found = await self._after_rate_limit(client_oid, exc, resolve, attempt)
+                except (TransientError, UnknownOrderOutcomeError) as unresolved:
+                    # the venue cannot say yet: reconciliation resolves it before the next order
+                    self._mark_unknown(client_oid, unresolved, report)
+                    return None
+                if found is not None:
+                    return found
+                if attempt == RATE_LIMIT_ATTEMPTS:
+                    report.rejected += 1
+                    self.journal.update_order(
+                        client_oid, status="not_sent", now_ms=self.clock(), error=str(exc)
+                    )
+                    return None
+                continue
+            except UnknownOrderOutcomeError as exc:
+                self._mark_unknown(client_oid, exc, report)
+            except ExchangeRejectedError as exc:
+                report.rejected += 1
+                self.journal.update_order(client_oid, status="rejected", now_ms=self.clock(), error=str(exc))
+            except PermissionDeniedError as exc:
+                # refused at the edge (WEEX 521 / IP allow-list): nothing executed. Reads that keep
+                # failing the same way stop the loop; one refused order does not
+                report.rejected += 1
+                self.journal.update_order(client_oid, status="not_sent", now_ms=self.clock(), error=str(exc))
+                self.journal.record_event(at_ms=self.clock(), kind="permission_denied", message=str(exc))
+            except TransientError as exc:
+                # definitely not executed (5xx answered before matching, connection refused):
+                # not retried blindly; the next decision decides again
+                report.rejected += 1
+                self.journal.update_order(client_oid, status="not_sent", now_ms=self.clock(), error=str(exc))
+            # the send time, not the answer's: the audit's rate check measures what the venue saw
             self.journal.record_api_call(
-                at_ms=int(self.wall() * 1000), kind="order", endpoint=endpoint, client_oid=client_oid, ok=ok
+                at_ms=sent_at, kind="order", endpoint=endpoint, client_oid=client_oid, ok=ok
             )
-        return None
+            return None
+        raise AssertionError("unreachable")
+
+    def _mark_unknown(self, client_oid: str, exc: Exception, report: CycleReport) -> None:
+        report.unknown += 1
+        self.journal.update_order(client_oid, status="unknown", now_ms=self.clock(), error=str(exc))
+        self.journal.record_event(
+            at_ms=self.clock(),
+            kind="unknown_outcome",
+            message=f"{client_oid}: outcome unknown, reconciling before the next order",
+            detail={"error": str(exc)},
+        )
+
+    async def _find_trigger(self, client_oid: str) -> Order:
+        """A stop-loss of ours among the venue's trigger orders, by `client_oid`."""
+        for trigger in await self.venue.fetch_trigger_orders():
+            if trigger.client_order_id == client_oid:
+                return trigger
+        raise OrderNotFoundError(f"stop-loss {client_oid} is not resting at the venue")
+
+    async def _after_rate_limit(
+        self,
+        client_oid: str,
+        exc: RateLimitedError,
+        resolve: Callable[[], Awaitable[Order]],
+        attempt: int,
+    ) -> Order | None:
+        """After a 429: wait as told, then ask the venue for the order by `client_oid`. The order
+        when the venue has it after all; None when it certainly does not (send again)."""
+        delay = max(float(exc.retry_after or 0), 0.2 * attempt)
+        self.journal.record_event(
+            at_ms=self.clock(),
+            kind="rate_limited",
+            message=f"{client_oid}: 429 from the venue (attempt {attempt}); resolving by client_oid",
+            detail={"error": str(exc), "retry_in_s": delay},
+        )
+        await self.sleep(delay)
+        try:
+            found: Order = await self._retrying(resolve)
+            return found
+        except OrderNotFoundError:
+            return None
 
     # ------------------------------------------------------------------ maintenance
     async def maintain(self, report: CycleReport | None = None) -> None:
@@ -705,7 +804,7 @@ class Trader:
         return positions, stops
 
     async def _cancel_trigger(self, trigger: Order) -> bool:
-        await self._pace()
+        sent_at = await self._pace()
         ok = False
         try:
             result = await self.venue.cancel_trigger_order(trigger.symbol, trigger.id)
@@ -716,7 +815,7 @@ class Trader:
             logger.warning("could not cancel orphaned trigger %s: %s", trigger.id, exc)
         finally:
             self.journal.record_api_call(
-                at_ms=int(self.wall() * 1000),
+                at_ms=sent_at,
                 kind="cancel",
                 endpoint="cancel_plan",
                 client_oid=trigger.client_order_id,
@@ -768,7 +867,9 @@ class Trader:
         if stop is None or (stop >= last if long else stop <= last):
             fraction = Decimal(repr(self.config.fallback_stop_fraction))
             stop = instrument.round_price(last * (1 - fraction if long else 1 + fraction), up=not long)
-        decision_id = origin or ids.decision_id(self.account, "protect", now)
+        # a protective stop's own decision is not a bar's: its id says so, and the loop's
+        # `last_decision_bar()` ignores it (stamped mid-bar, it must not hide the next bar)
+        decision_id = origin or ids.protect_decision_id(self.account, now)
         if origin is None:
             self.journal.record_decision(
                 decision_id=decision_id,
@@ -822,6 +923,7 @@ class Trader:
                 position.symbol, position.side, trigger_price=stop, amount=amount, client_order_id=client_oid
             ),
             CycleReport(0, ""),
+            resolve=lambda: self._find_trigger(client_oid),
         )
         if order is None:
             return None

@@ -8,7 +8,7 @@ from alphaloop.journal import console_tables  # noqa: F401  (registers the conso
 from alphaloop.journal.db import redact_url
 from alphaloop.journal.errors import DuplicateClientOidError, JournalError
 from alphaloop.journal.journal import Journal
-from alphaloop.journal.lock import InstanceLock
+from alphaloop.journal.lock import InstanceLock, account_lock_path, runtime_dir
 from alphaloop.journal.outbox import AiLogOutbox, FlushReport
 from alphaloop.journal.records import (
     AI_LOG_STATUSES,
@@ -46,5 +46,7 @@ __all__ = [
     "OrderRow",
     "StateRow",
     "StoredAiLog",
+    "account_lock_path",
     "redact_url",
+    "runtime_dir",
 ]

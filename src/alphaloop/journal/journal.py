@@ -173,8 +173,11 @@ class Journal:
             return self._insert_if_absent(conn, t.decisions, values, key=["id"]) == 1
 
     def last_decision_bar(self) -> int | None:
+        """The newest bar decided. Decisions of protective stops (ids starting "p", stamped at
+        any moment between bars) are not bars: counting them would skip the next bar."""
+        query = select(func.max(t.decisions.c.bar_close_ms)).where(~t.decisions.c.id.startswith("p"))
         with self._read() as conn:
-            value = conn.scalar(select(func.max(t.decisions.c.bar_close_ms)))
+            value = conn.scalar(query)
         return None if value is None else int(value)
 
     # ------------------------------------------------------------ orders and their AI logs
@@ -311,6 +314,17 @@ class Journal:
             select(t.orders.c.created_ms)
             .where(t.orders.c.created_ms >= since_ms, t.orders.c.status != "not_sent")
             .order_by(t.orders.c.created_ms)
+        )
+        with self._read() as conn:
+            return [int(value) for value in conn.scalars(query)]
+
+    def api_call_times_since(self, since_ms: int) -> list[int]:
+        """Send times (wall ms, oldest first) of the order and cancel calls recorded since `since_ms`:
+        a restarted process paces its first calls against what the previous one sent."""
+        query = (
+            select(t.api_calls.c.at_ms)
+            .where(t.api_calls.c.at_ms >= since_ms, t.api_calls.c.kind.in_(("order", "cancel")))
+            .order_by(t.api_calls.c.at_ms)
         )
         with self._read() as conn:
             return [int(value) for value in conn.scalars(query)]

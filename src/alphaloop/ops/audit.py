@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, select
 
@@ -31,6 +31,9 @@ from alphaloop.model import (
 from alphaloop.model.ailog import word_count
 from alphaloop.model.errors import ConfigurationError
 from alphaloop.risk.limits import RiskLimits
+
+if TYPE_CHECKING:
+    from alphaloop.ops.audit_gate import GateFacts
 
 #: Event kinds that change or explain the trading state.
 STATE_EVENT_KINDS = ("state_change", "kill_switch", "halt", "resume")
@@ -200,6 +203,8 @@ class AuditFacts:
     state_events: Sequence[EventFact] = ()
     states: Sequence[StateFact] = ()
     runs: Sequence[RunFact] = ()  # oldest first
+    #: what the checks mirroring the risk gate read (`audit_gate.py`); None skips them
+    gate: GateFacts | None = None
 
     @property
     def latest_run(self) -> RunFact | None:
@@ -474,7 +479,7 @@ def check_opposite_positions(
     fills: Sequence[FillFact], positions: Sequence[PositionFact], since_ms: int | None = None
 ) -> Check:
     """Never hold a long and a short on the same symbol at once: positions rebuilt from the fills
-    in time order (reductions first when times tie), and the reconciled position snapshots.
+    in time order (`_fill_order` when times tie), and the reconciled position snapshots.
     With `since_ms`, episodes that ended before it are left out (all fills are still replayed)."""
     violations: list[Violation] = []
     by_symbol: dict[str, list[FillFact]] = defaultdict(list)
@@ -483,7 +488,7 @@ def check_opposite_positions(
     for symbol, symbol_fills in sorted(by_symbol.items()):
         size = {"long": Decimal(0), "short": Decimal(0)}
         episode: list[FillFact] = []
-        for fill in sorted(symbol_fills, key=lambda f: (f.ts_ms, f.opens, f.trade_id)):
+        for fill in sorted(symbol_fills, key=_fill_order):
             change = fill.amount if fill.opens else -fill.amount
             # a fill from before the journal existed can reduce a position we never saw open
             size[fill.position_side] = max(Decimal(0), size[fill.position_side] + change)
@@ -512,6 +517,15 @@ def check_opposite_positions(
         "never",
         tuple(violations),
     )
+
+
+def _fill_order(fill: FillFact) -> tuple[int, int, int, str]:
+    """Fills in time order; within one millisecond (a frozen simulated clock fills an entry and
+    its exit at the same instant) in the venue's sequence when trade ids are numbers, else
+    reductions first."""
+    if fill.trade_id.isdigit():
+        return (fill.ts_ms, 0, int(fill.trade_id), "")
+    return (fill.ts_ms, 1, int(fill.opens), fill.trade_id)
 
 
 def _both_sides(symbol: str, episode: Sequence[FillFact], *, closed_ms: int | None) -> Violation:
@@ -625,6 +639,26 @@ def check_ai_log_before_order(orders: Sequence[OrderFact], logs: Sequence[AiLogF
     )
 
 
+def money_calls(facts: AuditFacts) -> list[ApiCallFact]:
+    """The order and cancel calls the journal recorded, plus every order sent without a recorded
+    call (its send time stands for it): the rate check cannot be passed by not recording calls."""
+    recorded = {call.client_oid for call in facts.api_calls if call.client_oid}
+    extra = [
+        ApiCallFact(order.sent_ms, "order", order.client_oid)
+        for order in facts.orders
+        if order.sent and order.sent_ms is not None and order.client_oid not in recorded
+    ]
+    return [*facts.api_calls, *extra]
+
+
+def _gate_checks(facts: AuditFacts) -> tuple[Check, ...]:
+    if facts.gate is None:
+        return ()
+    from alphaloop.ops.audit_gate import gate_checks  # it builds on this module's types
+
+    return gate_checks(facts.gate)
+
+
 def build_report(facts: AuditFacts, *, journal: str, since_ms: int | None = None) -> AuditReport:
     """Run every check on `facts`."""
     run = facts.latest_run
@@ -641,7 +675,7 @@ def build_report(facts: AuditFacts, *, journal: str, since_ms: int | None = None
     checks = (
         symbols,
         check_leverage(facts.orders, facts.positions, limits, run_limits),
-        check_order_call_rate(facts.api_calls, COMPETITION_MAX_ORDER_CALLS_PER_SECOND),
+        check_order_call_rate(money_calls(facts), COMPETITION_MAX_ORDER_CALLS_PER_SECOND),
         check_entries_per_hour(facts.orders, limits.max_orders_per_hour),
         check_entry_interval(facts.orders, limits.min_entry_interval_s),
         check_opposite_positions(facts.fills, facts.positions, since_ms),
@@ -649,6 +683,7 @@ def build_report(facts: AuditFacts, *, journal: str, since_ms: int | None = None
         *check_ai_log_coverage(facts.orders, logs),
         check_explanation_length(logs),
         check_ai_log_before_order(facts.orders, logs),
+        *_gate_checks(facts),
     )
     traded = {order.symbol for order in facts.orders if order.sent} | {fill.symbol for fill in recent_fills}
     return AuditReport(
@@ -743,7 +778,10 @@ def load_facts(engine: Engine, since_ms: int | None = None) -> AuditFacts:
             RunFact(r.id, r.started_ms, r.mode, r.venue, r.model, AuditLimits.from_config(r.config))
             for r in conn.execute(select(s.runs).order_by(s.runs.c.started_ms, s.runs.c.id))
         ]
-    return AuditFacts(orders, fills, positions, ai_logs, calls, denials, events, states, runs)
+        from alphaloop.ops.audit_gate import load_gate_facts  # it builds on this module's types
+
+        gate = load_gate_facts(conn, since_ms)
+    return AuditFacts(orders, fills, positions, ai_logs, calls, denials, events, states, runs, gate)
 
 
 def audit_engine(engine: Engine, *, journal: str, since_ms: int | None = None) -> AuditReport:

@@ -63,6 +63,12 @@ def _venue(settings: Settings, name: str, base_url: str | None, *, private: bool
     raise ConfigurationError(f"unknown venue {name!r}: weex or woox")
 
 
+def account_venue(settings: Settings, name: str, base_url: str | None) -> tuple[Venue, str]:
+    """The private client of an account of venue `name` (credentials from the settings) and its
+    account key: what `audit --venue` reads the venue's side with."""
+    return _venue(settings, name, base_url, private=True)
+
+
 def build_session(
     settings: Settings,
     options: TradingOptions,

@@ -10,7 +10,6 @@ import asyncio
 import hashlib
 import logging
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,13 +23,14 @@ from alphaloop.decision.base import DecisionModel
 from alphaloop.decision.registry import StrategyOptions, build_strategy
 from alphaloop.engine import ids
 from alphaloop.engine.approval import APPROVAL_MODES, ApprovalPolicy
+from alphaloop.engine.clock import EngineClock, VenueClock, WallClock
 from alphaloop.engine.loop import LoopStats, run_replay, run_wall_clock
 from alphaloop.engine.replay import REPLAY_ACCOUNT, FrameReplay
 from alphaloop.engine.sizing import SizingPolicy
 from alphaloop.engine.trader import CycleReport, Trader, TraderConfig
-from alphaloop.journal import InstanceLock, Journal
+from alphaloop.journal import InstanceLock, Journal, account_lock_path
 from alphaloop.journal.db import sqlite_file
-from alphaloop.model import COMPETITION_SYMBOLS, TIMEFRAME_MS, ConfigurationError
+from alphaloop.model import COMPETITION_SYMBOLS, TIMEFRAME_MS, ConfigurationError, TransientError
 from alphaloop.model.errors import ModelError
 from alphaloop.model.frame import MarketFrame
 from alphaloop.ops.model_fit import MIN_CYCLES_FOR_RATE, ModelErrorGuard, pick_artifact
@@ -144,6 +144,46 @@ def lock_path(journal_url: str, account: str) -> Path:
     return Path("data") / f"journal-{digest}.{account}.lock"
 
 
+def journal_label(journal_url: str) -> str:
+    """The journal as a lock file may name it: the SQLite file, or the URL without its password."""
+    path = sqlite_file(journal_url)
+    if path is not None:
+        return str(path)
+    from sqlalchemy.engine import make_url
+
+    return make_url(journal_url).render_as_string(hide_password=True)
+
+
+def session_lock(plan: SessionPlan) -> InstanceLock:
+    """A venue account has one process, whatever journal it writes (keyed by venue and the hash of
+    its API key, in the runtime folder); an in-process paper account lives in its journal."""
+    label = journal_label(plan.journal_url)
+    if plan.venue_name.startswith("paper-"):
+        return InstanceLock(lock_path(plan.journal_url, plan.account), journal=label)
+    return InstanceLock(account_lock_path(plan.venue_name, plan.account), journal=label)
+
+
+def session_clock(plan: SessionPlan) -> EngineClock:
+    """The one clock of a session: the venue's time for a venue account (live: synced, then
+    following the wall; paper against an endpoint such as `sim serve`: the simulator's own time,
+    which may be advanced far faster than the wall), the wall for in-process paper."""
+    if plan.venue_name.startswith("paper-"):
+        return WallClock()
+    return VenueClock(plan.venue.fetch_time, follow_wall=plan.mode == "live")
+
+
+async def _first_sync(clock: EngineClock, attempts: int = 5) -> None:
+    """The clock's first reading; a venue that is briefly unwell gets a few tries."""
+    for attempt in range(attempts):
+        try:
+            await clock.sync()
+            return
+        except TransientError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
+
+
 def new_run_id() -> str:
     return datetime.now(UTC).strftime("r%Y%m%d%H%M%S") + secrets.token_hex(3)
 
@@ -194,7 +234,7 @@ async def run_embedded(
     account = ids.account_key("sim", REPLAY_ACCOUNT)
     run_id = new_run_id()
     journal = Journal.open(journal_url)
-    lock = InstanceLock(lock_path(journal_url, account))
+    lock = InstanceLock(lock_path(journal_url, account), journal=journal_label(journal_url))
     lock.acquire()
     try:
         journal.start_run(
@@ -265,14 +305,21 @@ async def run_session(plan: SessionPlan, stop: asyncio.Event) -> LoopStats:
             stop.set()
 
     run_id = new_run_id()
-    journal = Journal.open(plan.journal_url)
-    lock = InstanceLock(lock_path(plan.journal_url, plan.account))
+    # the lock first: a refused process leaves no trace, not even a new journal file
+    lock = session_lock(plan)
     lock.acquire()
+    try:
+        journal = Journal.open(plan.journal_url)
+    except BaseException:
+        lock.release()
+        raise
     reason = "stopped"
     try:
+        clock = session_clock(plan)
+        await _first_sync(clock)
         journal.start_run(
             run_id=run_id,
-            started_ms=int(time.time() * 1000),
+            started_ms=clock(),
             mode=plan.mode,
             venue=plan.venue_name,
             account=plan.account,
@@ -288,7 +335,7 @@ async def run_session(plan: SessionPlan, stop: asyncio.Event) -> LoopStats:
             config,
             account=plan.account,
             run_id=run_id,
-            clock=lambda: int(time.time() * 1000),
+            clock=clock,
             approval=plan.options.approval_policy(),
         )
         try:

@@ -9,6 +9,7 @@ from alphaloop.risk.killswitch import (
     utc_day_start,
 )
 from alphaloop.risk.limits import RiskLimits
+from alphaloop.risk.projection import project
 from alphaloop.risk.rules import (
     Denial,
     OrderProposal,
@@ -32,6 +33,7 @@ __all__ = [
     "check_order",
     "evaluate",
     "order_call_wait_ms",
+    "project",
     "update_baseline",
     "utc_day_start",
 ]

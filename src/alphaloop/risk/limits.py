@@ -22,7 +22,9 @@ class RiskLimits(BaseModel):
 
     symbols: tuple[str, ...] = COMPETITION_SYMBOLS
     max_leverage: int = Field(default=10, ge=1, le=COMPETITION_MAX_LEVERAGE)
-    max_order_calls_per_second: int = Field(default=10, ge=1, le=10)
+    #: money calls (entries, exits, stops, cancels) in any sliding second, measured at send time;
+    #: the competition allows 10, the default keeps a margin for network jitter
+    max_order_calls_per_second: int = Field(default=8, ge=1, le=10)
     #: per symbol, between two entries
     min_entry_interval_s: float = Field(default=300.0, ge=0, allow_inf_nan=False)
     max_orders_per_hour: int = Field(default=30, ge=1)

@@ -248,26 +248,47 @@ async def test_a_rejected_order_is_final_and_its_log_uploaded_without_order_id(t
     assert rig.journal.order(rejected.client_oid) == rejected
 
 
-async def test_a_rate_limited_order_is_not_sent_not_retried_and_its_log_still_uploaded(
+async def test_a_rate_limited_order_is_resolved_by_client_oid_and_sent_again_within_the_bar(
     tmp_path: Path,
 ) -> None:
     rig = await start_rig(tmp_path, ScriptedModel(steps([open_long(BTC)])), wrap=faulty("refuse"))
     venue: FaultyVenue = rig.venue
     [report] = await rig.step()
-    assert report.sent == 0
+    assert report.sent == 1
+    assert len(venue.create_calls) == 2
+    [entry] = [o for o in rig.journal.orders() if o.purpose == "entry"]
+    assert entry.status == "filled"
+    assert len(rig.orders_with_client_oid(entry.client_oid)) == 1
+    calls = [c for c in table_rows(rig.journal, "api_calls") if c["client_oid"] == entry.client_oid]
+    assert [c["ok"] for c in calls] == [False, True]
+    assert events(rig.journal, "rate_limited")
+    [log] = [log for log in rig.journal.ai_logs() if log.client_oid == entry.client_oid]
+    assert (log.status, log.order_id) == ("uploaded", entry.venue_order_id)
+
+
+async def test_an_order_the_venue_took_despite_its_429_is_found_and_never_sent_twice(tmp_path: Path) -> None:
+    rig = await start_rig(tmp_path, ScriptedModel(steps([open_long(BTC)])), wrap=faulty("accept_then_refuse"))
+    venue: FaultyVenue = rig.venue
+    [report] = await rig.step()
+    assert report.sent == 1
     assert len(venue.create_calls) == 1
+    [entry] = [o for o in rig.journal.orders() if o.purpose == "entry"]
+    assert entry.status == "filled"
+    assert len(rig.orders_with_client_oid(entry.client_oid)) == 1
+
+
+async def test_an_order_refused_on_every_attempt_is_given_up_for_the_bar(tmp_path: Path) -> None:
+    rig = await start_rig(
+        tmp_path, ScriptedModel(steps([open_long(BTC)])), wrap=faulty("refuse", "refuse", "refuse")
+    )
+    venue: FaultyVenue = rig.venue
+    [report] = await rig.step()
+    assert report.sent == 0
+    assert len(venue.create_calls) == 3
     assert rig.exchange_orders() == []
     [entry] = rig.journal.orders()
     assert entry.status == "not_sent"
-    assert entry.error is not None
-    assert "too many requests" in entry.error
-    [log] = rig.journal.ai_logs()
-    assert (log.status, log.order_id) == ("uploaded", None)
-    assert [u.order_id for u in rig.replay.venue.ai_logs] == [None]
-    [call] = table_rows(rig.journal, "api_calls")
-    assert (call["client_oid"], call["ok"]) == (entry.client_oid, False)
-    # final: reconciliation leaves it alone and nothing is sent for it later
+    assert "too many requests" in (entry.error or "")
     await rig.step(2)
-    assert len(venue.create_calls) == 1
-    assert rig.exchange_orders() == []
+    assert len(venue.create_calls) == 3
     assert rig.journal.order(entry.client_oid) == entry

@@ -79,7 +79,10 @@ async def test_latest_bar_close_is_the_close_of_the_newest_closed_bar() -> None:
     venue = cast(Venue, CandleVenue([candle(T0), candle(T0 + HOUR_MS)]))
     assert await latest_bar_close(venue, BTC, "1h", now_ms=T0 + 2 * HOUR_MS + 5_000) == T0 + 2 * HOUR_MS
     assert await latest_bar_close(venue, BTC, "1h", now_ms=T0 + HOUR_MS + 1) == T0 + HOUR_MS
-    assert await latest_bar_close(venue, BTC, "1h", now_ms=T0 + HOUR_MS - 1) is None
+    # the venue opened the next bar: the first one closed, even if our clock says a moment before
+    assert await latest_bar_close(venue, BTC, "1h", now_ms=T0 + HOUR_MS - 1) == T0 + HOUR_MS
+    alone = cast(Venue, CandleVenue([candle(T0)]))
+    assert await latest_bar_close(alone, BTC, "1h", now_ms=T0 + HOUR_MS - 1) is None
 
 
 @pytest.mark.asyncio

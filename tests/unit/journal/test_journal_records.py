@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -331,3 +332,40 @@ def test_trading_state_is_upserted_per_account_and_set_for_all_from_the_cli(jour
 def test_set_state_all_creates_no_rows(journal: Journal) -> None:
     assert journal.set_state_all(state="halted", reason="operator", now_ms=T0) == 0
     assert rows(journal, schema.trading_state) == []
+
+
+def test_a_protective_stops_decision_does_not_count_as_the_last_bar(tmp_path: Path) -> None:
+    """Issue 12, defect 7: a protect decision stamped mid-bar hid every later bar from the loop."""
+    from alphaloop.engine import ids
+    from alphaloop.journal import Journal
+
+    journal = Journal.open(tmp_path / "j.sqlite")
+    try:
+        journal.start_run(
+            run_id="r",
+            started_ms=0,
+            mode="paper",
+            venue="sim",
+            account="a",
+            model="m",
+            timeframe="1h",
+            config={},
+            version="t",
+        )
+        bar = 3_600_000 * 10
+        for decision_id, at in (
+            (ids.decision_id("a", "1h", bar), bar),
+            (ids.protect_decision_id("a", bar + 5), bar + 5),
+        ):
+            journal.record_decision(
+                decision_id=decision_id,
+                run_id="r",
+                bar_close_ms=at,
+                created_ms=at,
+                model="m",
+                actions=[],
+                explanation="x",
+            )
+        assert journal.last_decision_bar() == bar
+    finally:
+        journal.close()

@@ -39,3 +39,23 @@ def test_a_lock_file_left_by_a_dead_process_does_not_block(tmp_path: Path) -> No
 
     with InstanceLock(path):
         assert path.read_text().strip() == str(os.getpid())
+
+
+def test_the_account_lock_names_the_holders_journal_and_lives_in_the_runtime_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alphaloop.engine import ids
+    from alphaloop.journal import account_lock_path, runtime_dir
+
+    monkeypatch.setenv("ALPHALOOP_RUNTIME_DIR", str(tmp_path / "run"))
+    api_key = "bg_very_secret_api_key"
+    account = ids.account_key("weex", api_key)
+    path = account_lock_path("weex", account)
+    assert path.parent.parent == runtime_dir() == tmp_path / "run"
+    assert api_key not in str(path)
+    assert account_lock_path("woox", account) != path
+    with InstanceLock(path, journal="/data/a.sqlite"), pytest.raises(ConfigurationError) as refused:
+        InstanceLock(account_lock_path("weex", account), journal="/data/b.sqlite").acquire()
+    message = str(refused.value)
+    assert f"pid {os.getpid()}, journal /data/a.sqlite" in message
+    assert "\n" not in message

@@ -139,6 +139,8 @@ class JournalRows:
             order_type="market",
             amount="0.01",
             price="100000",
+            # an entry carries its stop (the gate requires one), on the protective side
+            stop_loss=(None if purpose != "entry" else "97000" if intent == "open_long" else "103000"),
             leverage=leverage,
             status=status,
             filled="0.01" if status == "filled" else "0",

@@ -369,3 +369,16 @@ def test_parse_since_reads_dates_and_times_as_utc() -> None:
     assert parse_since("2025-09-01T00:00:01Z") == T0 + 1000
     with pytest.raises(ConfigurationError, match="--since"):
         parse_since("yesterday")
+
+
+def test_an_entry_and_its_exit_in_one_millisecond_leave_no_phantom_position() -> None:
+    """A frozen simulated clock fills an entry and its exit at the same instant; replayed
+    reductions-first, the long stayed open for ever and every later short looked like a
+    long-and-short (113 false violations in a 20-day churny soak)."""
+    fills = [
+        fill("101", "buy", "long", T0),
+        fill("102", "sell", "long", T0),  # the exit, same millisecond, later in the venue's sequence
+        fill("103", "sell", "short", T0 + 3_600_000),
+        fill("104", "buy", "short", T0 + 7_200_000),
+    ]
+    assert check_opposite_positions(fills, []).passed

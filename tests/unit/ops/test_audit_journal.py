@@ -41,7 +41,8 @@ def test_a_clean_journal_has_no_violation_and_reports_what_it_read(rows: Journal
     rows.add_denial("leverage")
     rows.add_denial("leverage", at_ms=T0 + 1)
     rows.add_denial("orders_per_hour")
-    rows.add_event("halt", "halted by operator: test")
+    # halted after the last order: nothing was sent against the state
+    rows.add_event("halt", "halted by operator: test", at_ms=T0 + 120_000)
     rows.add_event("startup", "not a state event")
     rows.set_state("halted", reason="test")
     report = audit_engine(rows.engine, journal="j")

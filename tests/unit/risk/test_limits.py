@@ -15,7 +15,7 @@ def test_defaults_trade_every_competition_symbol_at_10x() -> None:
     limits = RiskLimits()
     assert limits.symbols == COMPETITION_SYMBOLS
     assert limits.max_leverage == 10
-    assert limits.max_order_calls_per_second == 10
+    assert limits.max_order_calls_per_second == 8
 
 
 def test_venue_spellings_are_normalised_and_deduplicated() -> None:

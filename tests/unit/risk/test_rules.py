@@ -22,7 +22,8 @@ from .kit import (
     view,
 )
 
-LIMITS = RiskLimits()
+# the competition cap itself (the default keeps a margin of 8): the boundaries below are at 10
+LIMITS = RiskLimits(max_order_calls_per_second=10)
 LONG, SHORT = PositionSide.LONG, PositionSide.SHORT
 
 

@@ -12,6 +12,7 @@ that had closed by then (a coarser candle still forming is aggregated from close
 from __future__ import annotations
 
 import bisect
+import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -302,8 +303,8 @@ class SimClock:
     """
 
     def __init__(self, start_ms: int, speed: float = 1.0, wall: Callable[[], float] = time.time) -> None:
-        if speed < 0:
-            raise ValueError("speed must be >= 0")
+        if not (math.isfinite(speed) and speed >= 0):
+            raise ValueError("speed must be a finite number >= 0")
         self._wall = wall
         self._anchor_sim = start_ms
         self._anchor_wall = wall()
@@ -317,8 +318,8 @@ class SimClock:
         self._anchor_wall = self._wall()
 
     def set_speed(self, speed: float) -> None:
-        if speed < 0:
-            raise ValueError("speed must be >= 0")
+        if not (math.isfinite(speed) and speed >= 0):  # NaN and inf would poison every later time
+            raise ValueError("speed must be a finite number >= 0")
         self._reanchor()
         self.speed = speed
 

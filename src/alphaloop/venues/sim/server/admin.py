@@ -18,7 +18,7 @@ loopback and is off by default.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -26,8 +26,14 @@ import orjson
 from alphaloop.model import AlphaloopError, to_unified_symbol
 from alphaloop.venues.sim.core import SimRejection
 from alphaloop.venues.sim.server.faults import FaultSpecError, parse_fault_spec
+from alphaloop.venues.sim.server.numbers import bounded_decimal, bounded_int_text
 from alphaloop.venues.sim.server.state import Simulator
 from alphaloop.venues.sim.server.wire import not_found_body
+
+#: simulated seconds per wall second the clock may run at (a 20-day round in under a minute)
+MAX_SPEED = 1_000_000.0
+#: the furthest one `advance` may jump
+MAX_ADVANCE_MS = 10 * 365 * 86_400_000
 
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
@@ -61,16 +67,24 @@ def _body(raw: bytes) -> dict[str, Any]:
 
 def _int(body: dict[str, Any], name: str) -> int:
     value = body.get(name)
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).lstrip("-").isdigit():
-        raise AdminError(f"'{name}' must be an integer")
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not bounded_int_text(str(value)):
+        raise AdminError(f"'{name}' must be an integer (at most 18 digits)")
     return int(value)
 
 
 def _decimal(body: dict[str, Any], name: str) -> Decimal:
-    try:
-        return Decimal(str(body[name]))
-    except (KeyError, InvalidOperation):
-        raise AdminError(f"'{name}' must be a decimal number") from None
+    # NaN, Infinity and 1e999999 are refused here: a NaN speed broke every endpoint until restart
+    value = bounded_decimal(body.get(name))
+    if value is None:
+        raise AdminError(f"'{name}' must be a finite decimal number")
+    return value
+
+
+def _positive_price(body: dict[str, Any], name: str) -> Decimal:
+    value = _decimal(body, name)
+    if value <= 0:
+        raise AdminError(f"'{name}' must be > 0")
+    return value
 
 
 def _unified(symbol: str) -> str:
@@ -100,12 +114,14 @@ def dispatch(sim: Simulator, method: str, action: str, raw: bytes) -> tuple[int,
             ms = _int(body, "ms")
             if ms < 0:
                 raise AdminError("'ms' must be >= 0: simulated time never goes backwards")
+            if ms > MAX_ADVANCE_MS:
+                raise AdminError(f"'ms' must be <= {MAX_ADVANCE_MS} (ten years) per call")
             sim.clock.advance(ms)
         return 200, {"sim_time_ms": sim.sync()}
     if action == "speed":
         speed = float(_decimal(body, "speed"))
-        if speed < 0:
-            raise AdminError("'speed' must be >= 0")
+        if not 0 <= speed <= MAX_SPEED:
+            raise AdminError(f"'speed' must be between 0 and {MAX_SPEED:g}")
         sim.clock.set_speed(speed)
         return 200, {"speed": speed, "sim_time_ms": sim.sync()}
     if action == "price":
@@ -113,8 +129,8 @@ def dispatch(sim: Simulator, method: str, action: str, raw: bytes) -> tuple[int,
         info = sim.contracts.get(symbol) or sim.by_unified.get(symbol) or sim.by_unified.get(_unified(symbol))
         if info is None:
             raise AdminError(f"unknown symbol '{symbol}'")
-        price = _decimal(body, "price")
-        mark = _decimal(body, "mark") if "mark" in body else None
+        price = _positive_price(body, "price")
+        mark = _positive_price(body, "mark") if "mark" in body else None
         now = sim.sync()
         fills = sim.exchange.update_price(info.instrument.symbol, price, now_ms=now, mark=mark)
         sim.observe(now)
@@ -134,12 +150,12 @@ def dispatch(sim: Simulator, method: str, action: str, raw: bytes) -> tuple[int,
 
 async def handle(sim: Simulator, method: str, action: str, raw: bytes, send: Send) -> None:
     if not sim.config.admin:
-        await _send(send, 404, not_found_body("/__admin/" + action, sim.wall_ms()))
+        await _send(send, 404, not_found_body("/__admin/" + action, sim.reported_ms()))
         return
     try:
         status, payload = dispatch(sim, method, action.strip("/"), raw)
     except AdminNotFound:
-        status, payload = 404, not_found_body("/__admin/" + action, sim.wall_ms())
+        status, payload = 404, not_found_body("/__admin/" + action, sim.reported_ms())
     except (AdminError, SimRejection, ValueError) as exc:
         status, payload = 400, {"error": str(exc)}
     await _send(send, status, payload)

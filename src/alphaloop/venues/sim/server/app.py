@@ -157,12 +157,12 @@ class SimulatorApp:
         route = self.routes.get(path)
         if route is None:
             sim.count("<unknown>", 404)
-            await respond(send, 404, wire.not_found_body(path, sim.wall_ms()))
+            await respond(send, 404, wire.not_found_body(path, sim.reported_ms()))
             return
         endpoint = route.endpoint
         if method != endpoint.method:
             sim.count(endpoint.name, 405)
-            await respond(send, 405, wire.not_found_body(path, sim.wall_ms(), 405, "Method Not Allowed"))
+            await respond(send, 405, wire.not_found_body(path, sim.reported_ms(), 405, "Method Not Allowed"))
             return
         body = await read_body(receive)
         decision = sim.faults.decide(endpoint.name)
@@ -183,6 +183,9 @@ class SimulatorApp:
         sim = self.sim
         endpoint = route.endpoint
         wall_ms = sim.wall_ms()
+        # what the simulator reports is its simulated time; signatures may be stamped from it
+        # (a client synced to `/market/time`) or from the wall (a client that never synced)
+        now_ms = sim.reported_ms()
         method = endpoint.method
         query = scope["query_string"].decode("latin-1")
         client = scope.get("client")
@@ -197,30 +200,31 @@ class SimulatorApp:
                     body=body,
                     headers=_headers(scope),
                     client_ip=ip,
-                    server_ms=wall_ms,
+                    server_ms=now_ms,
+                    wall_ms=wall_ms,
                 )
                 if method == "POST" and not account.can_trade and endpoint.name not in _READ_ONLY_POSTS:
                     raise WeexError.of(wire.INVALID_PERMISSIONS)
             if not sim.limiter.admit(endpoint, ip, account.api_key if account else None):
                 raise WeexError.of(wire.TOO_MANY_REQUESTS, status=429)
             params = _params(method, query, body)
-            call = Call(sim, params, account, sim.sync(), wall_ms, body)
+            call = Call(sim, params, account, sim.sync(), now_ms, body)
             return 200, route.handler(call)
         except WeexError as error:
-            return error.status, wire.envelope(error.code, error.msg, wall_ms)
+            return error.status, wire.envelope(error.code, error.msg, now_ms)
         except SimRejection as rejection:
             mapped = rejection_to_error(
                 rejection, insufficient_margin_code=sim.config.insufficient_margin_code
             )
-            return mapped.status, wire.envelope(mapped.code, mapped.msg, wall_ms)
+            return mapped.status, wire.envelope(mapped.code, mapped.msg, now_ms)
         except Exception:
             # A simulator bug must not look like a venue rejection the client would trust.
             logger.exception("simulator error on %s", endpoint.name)
-            return 500, wire.envelope(*wire.SYSTEM_ERROR, wall_ms)
+            return 500, wire.envelope(*wire.SYSTEM_ERROR, now_ms)
 
     async def _fault(self, rule: FaultRule, endpoint: Endpoint, receive: Receive, send: Send) -> None:
         sim = self.sim
-        wall_ms = sim.wall_ms()
+        wall_ms = sim.reported_ms()
         if rule.kind is FaultKind.TIMEOUT:
             sim.count(endpoint.name, 0)
             await asyncio.sleep(rule.duration_ms / 1000)

@@ -71,7 +71,7 @@ class ServerConfig(_Frozen):
     #: simulated start (ms UTC); None = one month before the end of the data
     start_ms: int | None = None
     #: simulated seconds per wall second; 0 freezes market time (advance it through the admin API)
-    speed: Annotated[float, Field(ge=0)] = 1.0
+    speed: Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)] = 1.0
     faults: str = ""
     admin: bool = False
     seed: int = 0

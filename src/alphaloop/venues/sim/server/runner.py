@@ -17,6 +17,7 @@ import uvicorn
 
 from alphaloop.venues.sim.server.app import SimulatorApp, create_app
 from alphaloop.venues.sim.server.config import ServerConfig
+from alphaloop.venues.sim.server.protocol import REQUEST_TIMEOUT_S, guarded_protocol
 from alphaloop.venues.sim.server.state import Simulator
 
 DEFAULT_HOST = "127.0.0.1"
@@ -41,11 +42,15 @@ def base_url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _uvicorn_config(app: SimulatorApp, log_level: str, access_log: bool) -> uvicorn.Config:
-    # httptools + uvloop ("auto") are the fast path; lifespan handled by the app itself.
+def _uvicorn_config(
+    app: SimulatorApp, log_level: str, access_log: bool, request_timeout_s: float = REQUEST_TIMEOUT_S
+) -> uvicorn.Config:
+    # httptools + uvloop ("auto") are the fast path; lifespan handled by the app itself. The
+    # protocol closes connections that do not deliver a complete request in time (slowloris).
     return uvicorn.Config(
         app,
-        http="httptools",
+        http=guarded_protocol(request_timeout_s),
+        timeout_keep_alive=5,
         loop="auto",
         lifespan="on",
         log_level=log_level,
@@ -102,11 +107,14 @@ def run_in_thread(
     port: int = 0,
     log_level: str = "warning",
     startup_timeout: float = 30.0,
+    request_timeout_s: float = REQUEST_TIMEOUT_S,
 ) -> RunningServer:
     """Start the simulator on `host:port` (0 = a free port) in a daemon thread; returns once serving."""
     app = create_app(config)
     sock = bind_socket(host, port)
-    server = uvicorn.Server(_uvicorn_config(app, log_level, access_log=False))
+    server = uvicorn.Server(
+        _uvicorn_config(app, log_level, access_log=False, request_timeout_s=request_timeout_s)
+    )
     errors: list[BaseException] = []
 
     def target() -> None:

@@ -144,6 +144,11 @@ class Simulator:
         """The server's wall clock in ms, shifted by any injected clock skew."""
         return int(self._wall() * 1000) + self.faults.skew_ms
 
+    def reported_ms(self) -> int:
+        """The time the simulator reports (`/market/time`, `requestTime`, the WOO X envelope
+        `timestamp`, error bodies): its one simulated clock, shifted by any injected skew."""
+        return self.clock.now_ms() + self.faults.skew_ms
+
     def sync(self) -> int:
         """Advance the replay to the current simulated time and return it."""
         now = self.clock.now_ms()

@@ -143,6 +143,8 @@ class WooxSimulatorApp(SimulatorApp):
         """Authenticate, rate-limit and run one request; returns (HTTP status, JSON payload)."""
         sim, world, endpoint = self.sim, self.world, route.endpoint
         wall_ms = sim.wall_ms()
+        # reported times (envelope `timestamp`, systemInfo) are the simulator's one clock
+        now_ms = sim.reported_ms()
         query = scope["query_string"].decode("latin-1")
         client = scope.get("client")
         ip = client[0] if client else "unknown"
@@ -157,7 +159,8 @@ class WooxSimulatorApp(SimulatorApp):
                     body=body,
                     headers=headers,
                     client_ip=ip,
-                    server_ms=wall_ms,
+                    server_ms=now_ms,
+                    wall_ms=wall_ms,
                 )
                 if endpoint.method != "GET" and not account.can_trade:
                     raise WooxError.of(wire.UNAUTHORIZED, "no permission: this API key may not trade")
@@ -169,12 +172,12 @@ class WooxSimulatorApp(SimulatorApp):
                 raise WooxError.of(wire.TOO_MANY_REQUESTS)
             check_known(params, route.allowed)
             sim_ms = sim.sync()
-            data = route.handler(WooxCall(world, params, account, sim_ms, wall_ms))
+            data = route.handler(WooxCall(world, params, account, sim_ms, now_ms))
             if endpoint.method != "GET":
                 world.observe(sim_ms)  # e.g. arm a bracket's TP/SL when its entry filled at once
             if endpoint.name in routes_ccxt.V1_ENDPOINTS:
                 return 200, {"success": True, **data}
-            return 200, wire.success(data, wall_ms)
+            return 200, wire.success(data, now_ms)
         except WooxError as error:
             return error.status, wire.failure(error.code, error.message)
         except SimRejection as rejection:

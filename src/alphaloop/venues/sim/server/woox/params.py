@@ -8,9 +8,10 @@ JSON numbers or strings, booleans as true/false in either form.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from alphaloop.venues.sim.server.numbers import bounded_decimal, bounded_int_text
 from alphaloop.venues.sim.server.woox.wire import blank, invalid, unknown_param
 from alphaloop.venues.woox.constants import MAX_CLIENT_ORDER_ID
 
@@ -52,11 +53,10 @@ def decimal(params: Params, name: str, *, required: bool = True, positive: bool 
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise invalid(name, "must be a number")
-    try:
-        result = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise invalid(name, "must be a number") from None
-    if not result.is_finite() or (positive and result <= 0):
+    result = bounded_decimal(value)  # 1e999999 is a parameter error, not a 500
+    if result is None:
+        raise invalid(name, "must be a number")
+    if positive and result <= 0:
         raise invalid(name, "must be a positive number")
     return result
 
@@ -85,7 +85,7 @@ def integer(
         raise invalid(name, "must be an integer")
     if isinstance(value, int):
         result = value
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and bounded_int_text(value):
         result = int(value.strip())
     else:
         raise invalid(name, "must be an integer")

@@ -70,7 +70,7 @@ class WooxWorld:
 
     def observe(self, now_ms: int) -> None:
         self.algos.observe(now_ms)
-        wall = self.sim.wall_ms()
+        wall = self.sim.reported_ms()
         for account_id, settings in self.accounts.items():
             if settings.cancel_all_at_ms is not None and wall >= settings.cancel_all_at_ms:
                 settings.cancel_all_at_ms = None
