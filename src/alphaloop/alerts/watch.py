@@ -225,10 +225,13 @@ class JournalWatcher:
         if not self.last_equity_ms:
             return []
         since = self.last_equity_ms - WINDOW_MS
+        # order calls are journaled on the wall clock (pacing is real time), events and equity on the
+        # market clock (simulated time against `sim serve`): each window is measured on its own clock
+        calls_since = _max(self.journal, t.api_calls.c.at_ms) - WINDOW_MS
         failed = self._rows(
             select(func.count())
             .select_from(t.api_calls)
-            .where(and_(t.api_calls.c.at_ms >= since, t.api_calls.c.ok.is_(False)))
+            .where(and_(t.api_calls.c.at_ms >= calls_since, t.api_calls.c.ok.is_(False)))
         )[0]
         unknown = self._rows(
             select(func.count())
@@ -238,11 +241,10 @@ class JournalWatcher:
         count = int(next(iter(failed.values()))) + int(next(iter(unknown.values())))
         if count < self.venue_error_burst:
             return []
-        window = self.last_equity_ms // WINDOW_MS
         return [
             Alert(
                 "venue_errors",
-                str(window),
+                "burst",  # one key: the dispatcher's wall-clock dedup sends it at most once per period
                 "alphaloop: repeated venue errors",
                 f"{count} failed order calls or unknown outcomes in the last 10 minutes "
                 "(429s, 5xx, timeouts)",

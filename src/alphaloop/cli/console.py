@@ -49,7 +49,7 @@ def approvals(
             row.status,
             escape(row.summary),
             iso(row.created_ms),
-            iso(row.expires_ms),
+            iso(row.expires_wall_ms if row.expires_wall_ms is not None else row.expires_ms),
             escape(decided),
         )
     console.print(table if rows else "nothing waits for approval")

@@ -148,6 +148,7 @@ class OperatorDesk:
                 "ai_log": _log_json(log),
                 "created_ms": now_ms,
                 "expires_ms": now_ms + self.expiry_ms,
+                "expires_wall_ms": int(self.trader.wall() * 1000) + self.expiry_ms,
             },
         )
         if parked:

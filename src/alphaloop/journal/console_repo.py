@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from alphaloop.journal.console_tables import approvals, operator_requests
@@ -34,6 +34,7 @@ class ApprovalRow:
     status: str
     created_ms: int
     expires_ms: int
+    expires_wall_ms: int | None
     decided_ms: int | None
     decided_by: str | None
     reason: str | None
@@ -102,8 +103,9 @@ def transition(
     """Move one approval from `from_status` to `to_status`; False when another writer was first
     (or, with `not_expired`, when it has expired)."""
     condition = and_(approvals.c.client_oid == client_oid, approvals.c.status == from_status)
-    if not_expired:
-        condition = and_(condition, approvals.c.expires_ms > now_ms)
+    if not_expired:  # the operator's deadline: wall time (`now_ms` is the operator's wall clock)
+        deadline = func.coalesce(approvals.c.expires_wall_ms, approvals.c.expires_ms)
+        condition = and_(condition, deadline > now_ms)
     return _write(journal, update(approvals).where(condition).values(status=to_status, **values)) == 1
 
 

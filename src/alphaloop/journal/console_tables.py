@@ -38,7 +38,10 @@ approvals = Table(
     Column("ai_log", JSON, nullable=False),  # the prepared AI log
     Column("status", String(16), nullable=False, index=True),
     Column("created_ms", BigInteger, nullable=False),
-    Column("expires_ms", BigInteger, nullable=False),
+    Column("expires_ms", BigInteger, nullable=False),  # on the trader's (market) clock
+    # the same deadline on the wall clock, for the operator: against `sim serve` the trader runs on
+    # simulated time, a human approves on wall time (NULL: the two clocks are one)
+    Column("expires_wall_ms", BigInteger),
     Column("decided_ms", BigInteger),
     Column("decided_by", String(64)),
     Column("reason", Text),

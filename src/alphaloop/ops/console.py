@@ -439,8 +439,9 @@ def _pending(journal: Journal, client_oid: str, now_ms: int, *, allow_expired: b
         raise ConsoleError(f"no order waiting for approval has the id {client_oid!r}")
     if row.status != "pending":
         raise ConsoleError(f"{client_oid} is {row.status}, not pending")
-    if not allow_expired and row.expires_ms <= now_ms:
-        raise ConsoleError(f"{client_oid} expired at {_iso(row.expires_ms)}: it will not be sent")
+    deadline = row.expires_wall_ms if row.expires_wall_ms is not None else row.expires_ms
+    if not allow_expired and deadline <= now_ms:
+        raise ConsoleError(f"{client_oid} expired at {_iso(deadline)}: it will not be sent")
     return row
 
 

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_ms", sa.BigInteger(), nullable=False),
         sa.Column("expires_ms", sa.BigInteger(), nullable=False),
+        sa.Column("expires_wall_ms", sa.BigInteger(), nullable=True),
         sa.Column("decided_ms", sa.BigInteger(), nullable=True),
         sa.Column("decided_by", sa.String(length=64), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
