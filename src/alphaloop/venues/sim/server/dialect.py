@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from alphaloop.model import MarginMode, OrderIntent
@@ -17,6 +17,7 @@ from alphaloop.venues.sim.core import RejectReason, SimRejection
 from alphaloop.venues.sim.server import wire
 from alphaloop.venues.sim.server.config import ApiAccount
 from alphaloop.venues.sim.server.contracts import ContractInfo
+from alphaloop.venues.sim.server.numbers import wire_decimal, wire_int
 from alphaloop.venues.sim.server.state import Simulator
 from alphaloop.venues.sim.server.wire import WeexError, param_empty, param_invalid
 
@@ -85,12 +86,9 @@ def decimal(params: Params, name: str, *, required: bool = True) -> Decimal | No
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise param_invalid(name)
-    try:
-        # str() of a JSON float keeps what the client wrote for short decimals (0.1 -> "0.1").
-        result = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise param_invalid(name) from None
-    if not result.is_finite():
+    # str() of a JSON float keeps what the client wrote for short decimals (0.1 -> "0.1").
+    result = wire_decimal(str(value))
+    if result is None:
         raise param_invalid(name)
     return result
 
@@ -119,8 +117,8 @@ def integer(
         raise param_invalid(name)
     if isinstance(value, int):
         result = value
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        result = int(value.strip())
+    elif isinstance(value, str) and (number := wire_int(value)) is not None:
+        result = number
     else:
         raise param_invalid(name)
     if (low is not None and result < low) or (high is not None and result > high):

@@ -8,9 +8,10 @@ JSON numbers or strings, booleans as true/false in either form.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from alphaloop.venues.sim.server.numbers import wire_decimal, wire_int
 from alphaloop.venues.sim.server.woox.wire import blank, invalid, unknown_param
 from alphaloop.venues.woox.constants import MAX_CLIENT_ORDER_ID
 
@@ -52,11 +53,10 @@ def decimal(params: Params, name: str, *, required: bool = True, positive: bool 
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise invalid(name, "must be a number")
-    try:
-        result = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise invalid(name, "must be a number") from None
-    if not result.is_finite() or (positive and result <= 0):
+    result = wire_decimal(str(value))
+    if result is None:
+        raise invalid(name, "must be a number")
+    if positive and result <= 0:
         raise invalid(name, "must be a positive number")
     return result
 
@@ -85,8 +85,8 @@ def integer(
         raise invalid(name, "must be an integer")
     if isinstance(value, int):
         result = value
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        result = int(value.strip())
+    elif isinstance(value, str) and (number := wire_int(value)) is not None:
+        result = number
     else:
         raise invalid(name, "must be an integer")
     if (low is not None and result < low) or (high is not None and result > high):
