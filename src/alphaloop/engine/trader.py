@@ -85,6 +85,10 @@ _ENTRY_MAY_HOLD = frozenset({"filled", "unknown", "sent", "open"})
 RISK_MODEL = ModelInfo("alphaloop-risk", "1", "local")
 
 
+#: start-up `set_leverage` attempts: the backoff (0.25 s doubling, capped at 8 s) then spans ~70 s
+LEVERAGE_ATTEMPTS = 14
+
+
 @dataclass(frozen=True, slots=True)
 class TraderConfig:
     symbols: tuple[str, ...]
@@ -173,7 +177,12 @@ class Trader:
             raise ConfigurationError(f"{self.venue.name} does not list {', '.join(missing)}")
         self.instruments = {s: instruments[s] for s in self.config.symbols}
         for symbol in self.config.symbols:
-            await self._retrying(lambda s=symbol: self.venue.set_leverage(s, self.config.leverage))  # type: ignore[misc]
+            # a restart soon after the last start may find the leverage budget spent (WOO X: 10 per
+            # 60 s, one call per symbol): 14 attempts back off for ~70 s, past one such window
+            await self._retrying(
+                lambda s=symbol: self.venue.set_leverage(s, self.config.leverage),  # type: ignore[misc]
+                attempts=LEVERAGE_ATTEMPTS,
+            )
         self._load_state()
         now = self.clock()
         self.journal.record_event(
