@@ -29,7 +29,10 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=8, help="SIGKILLs spread evenly over the run")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument(
-        "--dialect", choices=sorted(FAULTS_BY_DIALECT), default="weex", help="WEEX v2 (weex), v3 (weex-v3) or WOO X (woox)"
+        "--dialect",
+        choices=sorted(FAULTS_BY_DIALECT),
+        default="weex",
+        help="WEEX v2 (weex), v3 (weex-v3) or WOO X (woox)",
     )
     parser.add_argument("--keep", type=Path, default=None, help="keep the journal and trader log here")
     args = parser.parse_args()
