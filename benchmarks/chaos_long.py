@@ -3,6 +3,7 @@ bars; prints what happened and the invariants (all must be 0 / equal / exit 0).
 
     .venv/bin/python benchmarks/chaos_long.py --bars 200 --kills 8
     .venv/bin/python benchmarks/chaos_long.py --dialect weex-v3 --bars 60 --kills 3   # contract API v3
+    .venv/bin/python benchmarks/chaos_long.py --dialect woox --bars 60 --kills 3      # WOO X
 
 The short version runs in `make test` (tests/integration/chaos/test_chaos.py).
 """
@@ -28,7 +29,10 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=8, help="SIGKILLs spread evenly over the run")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument(
-        "--dialect", choices=sorted(FAULTS_BY_DIALECT), default="weex", help="WEEX v2 (weex) or v3 (weex-v3)"
+        "--dialect",
+        choices=sorted(FAULTS_BY_DIALECT),
+        default="weex",
+        help="WEEX v2 (weex), v3 (weex-v3) or WOO X (woox)",
     )
     parser.add_argument("--keep", type=Path, default=None, help="keep the journal and trader log here")
     args = parser.parse_args()

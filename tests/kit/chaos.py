@@ -24,6 +24,7 @@ import httpx
 
 from alphaloop.model import COMPETITION_SYMBOLS
 from alphaloop.venues.sim.server import ServerConfig, run_in_thread
+from tests.kit.chaos_woox import WOOX_FAULTS, compare_woox, woox_env, woox_server_config
 from tests.kit.data import data_dir
 from tests.kit.paper import (
     CHURN_LIMITS,
@@ -56,7 +57,7 @@ V3_FAULTS = (
     " *:429@p=0.03; *:502@p=0.02; v3_uploadAiLogV2:5xx@p=0.2; v3_allPosition:timeout=2500ms@p=0.02;"
     " v3_klines:latency=30ms"
 )
-FAULTS_BY_DIALECT = {"weex": DEFAULT_FAULTS, "weex-v3": V3_FAULTS}
+FAULTS_BY_DIALECT = {"weex": DEFAULT_FAULTS, "weex-v3": V3_FAULTS, "woox": WOOX_FAULTS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,7 @@ class ChaosConfig:
     entry_rate: float = 0.2
     hold_bars: int = 3
     bar_timeout: float = 90.0
-    #: the simulator dialect, and so the WEEX API version the trader speaks: "weex" (v2) or "weex-v3"
+    #: the simulator dialect, and so the API the trader speaks: "weex" (v2), "weex-v3" or "woox"
     dialect: str = "weex"
 
 
@@ -99,6 +100,8 @@ class ChaosResult:
 
 
 def _env(tmp: Path, dialect: str = "weex") -> dict[str, str]:
+    if dialect == "woox":
+        return woox_env(tmp)
     return clean_env(
         ALPHALOOP_WEEX__API="v3" if dialect == "weex-v3" else "v2",
         WEEX_API_KEY=API_KEY,
@@ -115,14 +118,18 @@ def _env(tmp: Path, dialect: str = "weex") -> dict[str, str]:
 
 @contextmanager
 def _simulator(config: ChaosConfig) -> Iterator[Any]:
-    server_config = ServerConfig(
-        accounts=(account(),),
-        data_dir=data_dir(),
-        start_ms=START_MS,
-        speed=0.0,
-        admin=True,
-        seed=config.seed,
-        dialect="weex-v3" if config.dialect == "weex-v3" else "weex",
+    server_config = (
+        woox_server_config(config.seed)
+        if config.dialect == "woox"
+        else ServerConfig(
+            accounts=(account(),),
+            data_dir=data_dir(),
+            start_ms=START_MS,
+            speed=0.0,
+            admin=True,
+            seed=config.seed,
+            dialect="weex-v3" if config.dialect == "weex-v3" else "weex",
+        )
     )
     with run_in_thread(server_config) as server:
         yield server
@@ -141,6 +148,9 @@ def run_chaos(tmp: Path, config: ChaosConfig) -> ChaosResult:
             seed=config.seed,
             entry_rate=config.entry_rate,
             hold_bars=config.hold_bars,
+            venue="woox" if config.dialect == "woox" else "weex",
+            # WOO X allows 30 position reads per 10 s: a slow upkeep leaves them to the bar cycles
+            maintain=5.0 if config.dialect == "woox" else 0.5,
         )
         trader = CliProcess(args, _env(tmp, config.dialect), tmp / "trader.log")
         admin.post("/__admin/faults", json={"spec": f"*:skew=+40s; {config.faults}"}).raise_for_status()
@@ -170,7 +180,10 @@ def run_chaos(tmp: Path, config: ChaosConfig) -> ChaosResult:
         if exit_code != 0:
             raise AssertionError(f"the trader exited with {exit_code}:\n{trader.output()[-4000:]}")
         result.trader_log = trader.output()
-        _compare(server.sim, db, result)
+        if config.dialect == "woox":
+            compare_woox(server, db, tmp, result)
+        else:
+            _compare(server.sim, db, result)
     audit = run_cli(["audit", "--db", str(db)], _env(tmp, config.dialect), timeout=120)
     result.audit_exit, result.audit_output = audit.returncode, audit.stdout + audit.stderr
     result.elapsed = time.monotonic() - started

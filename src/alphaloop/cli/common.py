@@ -51,12 +51,15 @@ WeexApiOption = typer.Option(
 )
 
 
-def with_weex_api(settings: Settings, weex_api: str | None) -> Settings:
-    """`settings` with `--weex-api` applied; anything but v2/v3 is one line and exit 2."""
+def with_weex_api(settings: Settings, weex_api: str | None, venue: str | None = None) -> Settings:
+    """`settings` with `--weex-api` applied; anything but v2/v3, or the flag with the WOO X venue
+    (which has one API: ignoring the flag would hide the user's mistake), is one line and exit 2."""
     if weex_api is None:
         return settings
     if weex_api not in ("v2", "v3"):
         fail(f"--weex-api must be v2 or v3, not {weex_api!r}")
+    if (venue or settings.venue).lower() == "woox":
+        fail("--weex-api applies to WEEX only; --venue woox speaks WOO X's own API")
     return settings.model_copy(update={"weex": settings.weex.model_copy(update={"api": weex_api})})
 
 

@@ -66,7 +66,7 @@ def qualify(
     chosen = (venue or settings.venue).lower()
     if chosen not in ("weex", "woox"):
         fail(f"--venue must be weex or woox, not {venue!r}")
-    settings = with_weex_api(settings, weex_api)
+    settings = with_weex_api(settings, weex_api, chosen)
     try:
         unified = to_unified_symbol(symbol)
         if chosen == "woox":

@@ -367,7 +367,7 @@ def paper_command(
 
     base_url = checked_url(base_url)
     configure_logging(log_json)
-    settings = with_weex_api(settings_or_exit(config_file), weex_api)
+    settings = with_weex_api(settings_or_exit(config_file), weex_api, venue)
     reachable_or_exit(base_url or _venue_url(settings, venue))
     options = _options(
         settings,
@@ -436,7 +436,7 @@ def live_command(
         fail("live trading sends real orders: add --confirm-live to go ahead (try `alphaloop paper` first)")
     base_url = checked_url(base_url)
     configure_logging(log_json)
-    settings = with_weex_api(settings_or_exit(config_file), weex_api)
+    settings = with_weex_api(settings_or_exit(config_file), weex_api, venue)
     reachable_or_exit(base_url or _venue_url(settings, venue))
     options = _options(
         settings,

@@ -88,6 +88,10 @@ RISK_MODEL = ModelInfo("alphaloop-risk", "1", "local")
 RATE_LIMIT_ATTEMPTS = 3
 
 
+#: start-up `set_leverage` attempts: the backoff (0.25 s doubling, capped at 8 s) then spans ~70 s
+LEVERAGE_ATTEMPTS = 14
+
+
 @dataclass(frozen=True, slots=True)
 class TraderConfig:
     symbols: tuple[str, ...]
@@ -183,7 +187,12 @@ class Trader:
             raise ConfigurationError(f"{self.venue.name} does not list {', '.join(missing)}")
         self.instruments = {s: instruments[s] for s in self.config.symbols}
         for symbol in self.config.symbols:
-            await self._retrying(lambda s=symbol: self.venue.set_leverage(s, self.config.leverage))  # type: ignore[misc]
+            # a restart soon after the last start may find the leverage budget spent (WOO X: 10 per
+            # 60 s, one call per symbol): 14 attempts back off for ~70 s, past one such window
+            await self._retrying(
+                lambda s=symbol: self.venue.set_leverage(s, self.config.leverage),  # type: ignore[misc]
+                attempts=LEVERAGE_ATTEMPTS,
+            )
         self._load_state()
         # a process killed a moment ago may have sent calls still inside the venue's window
         self.pacer.seed(self.journal.api_call_times_since(self.pacer.now_ms() - 1_000))

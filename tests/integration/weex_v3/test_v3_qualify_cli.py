@@ -82,3 +82,12 @@ def test_an_unknown_api_version_is_one_line_and_exit_2(v3_url: str) -> None:
     assert result.returncode == 2
     assert "--weex-api must be v2 or v3" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_weex_api_with_the_woox_venue_is_one_line_and_exit_2(v3_url: str) -> None:
+    # WOO X has one API: a WEEX version flag there is a mistake to point out, not to ignore
+    result = _qualify(v3_url, "--venue", "woox", "--weex-api", "v3")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "--weex-api" in result.stderr
+    assert "woox" in result.stderr
+    assert "Traceback" not in result.stderr

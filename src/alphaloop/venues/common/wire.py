@@ -6,7 +6,21 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-__all__ = ["positive", "raw", "symbol_parts"]
+__all__ = ["MAX_EXPONENT", "positive", "raw", "sane", "symbol_parts"]
+
+#: no price, size, balance, rate or time any venue reports is outside 1e-50..1e50; `1e999999` is a
+#: finite Decimal that overflows the first product it enters and takes minutes to become an int
+MAX_EXPONENT = 50
+
+
+def sane(value: Decimal) -> Decimal:
+    """`value` when it is a finite number of plausible magnitude; else ValueError (which pydantic
+    reports as a validation error, and the transport as a malformed answer)."""
+    if not value.is_finite():
+        raise ValueError("not a finite number")
+    if not value.is_zero() and abs(value.adjusted()) > MAX_EXPONENT:
+        raise ValueError(f"number out of range: {value:.3E}")
+    return value
 
 
 def positive(value: Decimal | None) -> Decimal | None:

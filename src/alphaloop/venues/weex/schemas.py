@@ -13,18 +13,22 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from alphaloop.venues.common.wire import sane
+
 
 def _num(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("a boolean is not a number")
     if isinstance(value, float):
-        return Decimal(repr(value))
+        return sane(Decimal(repr(value)))
     if isinstance(value, str):
         text = value.strip()
         try:
-            return Decimal(text)
+            return sane(Decimal(text))
         except InvalidOperation:
             raise ValueError(f"not a decimal number: {text[:40]!r}") from None
+    if isinstance(value, Decimal):
+        return sane(value)
     return value
 
 
@@ -49,8 +53,9 @@ def _opt_id(value: Any) -> Any:
 
 
 def _int(value: Any) -> Any:
-    if isinstance(value, str):
-        return int(Decimal(value.strip()))
+    if isinstance(value, str | Decimal):
+        # through _num: text that is no number is a ValueError, and 1e999999 never reaches int()
+        return int(_num(value))
     return value
 
 

@@ -14,19 +14,21 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 
+from alphaloop.venues.common.wire import sane
+
 
 def _decimal(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise ValueError("a boolean is not a number")
     if isinstance(value, Decimal):
-        return value
+        return sane(value)
     if isinstance(value, float):
-        return Decimal(repr(value))
+        return sane(Decimal(repr(value)))
     if isinstance(value, int):
-        return Decimal(value)
+        return sane(Decimal(value))
     if isinstance(value, str):
         try:
-            return Decimal(value.strip())
+            return sane(Decimal(value.strip()))
         except InvalidOperation:
             raise ValueError(f"not a decimal number: {value[:40]!r}") from None
     raise ValueError(f"not a number: {type(value).__name__}")
@@ -48,7 +50,7 @@ def _id(value: Any) -> Any:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Decimal) and value == value.to_integral_value():
-        return str(int(value))
+        return str(int(sane(value)))
     return value
 
 

@@ -17,7 +17,7 @@ from alphaloop.venues.sim.core import RejectReason, SimRejection
 from alphaloop.venues.sim.server import wire
 from alphaloop.venues.sim.server.config import ApiAccount
 from alphaloop.venues.sim.server.contracts import ContractInfo
-from alphaloop.venues.sim.server.numbers import bounded_decimal, bounded_int_text
+from alphaloop.venues.sim.server.numbers import bounded_decimal, wire_int
 from alphaloop.venues.sim.server.state import Simulator
 from alphaloop.venues.sim.server.wire import WeexError, param_empty, param_invalid
 
@@ -118,8 +118,8 @@ def integer(
         raise param_invalid(name)
     if isinstance(value, int):
         result = value
-    elif isinstance(value, str) and bounded_int_text(value):
-        result = int(value.strip())
+    elif isinstance(value, str) and (number := wire_int(value)) is not None:
+        result = number
     else:
         raise param_invalid(name)
     if (low is not None and result < low) or (high is not None and result > high):

@@ -45,4 +45,15 @@ def bounded_int_text(text: str) -> bool:
     """Whether `text` is a plain integer short enough to convert without cost."""
     body = text.strip()
     body = body[1:] if body.startswith("-") else body
-    return body.isdigit() and len(body) <= 18
+    return body.isascii() and body.isdigit() and len(body) <= 18
+
+
+def wire_decimal(raw: str) -> Decimal | None:
+    """`raw` text as a bounded, finite Decimal (`bounded_decimal`), or None."""
+    return bounded_decimal(raw)
+
+
+def wire_int(raw: str) -> int | None:
+    """`raw` as an int when it is ASCII digits with an optional minus sign (`"²".isdigit()` is True
+    while `int("²")` raises), short enough to convert without cost; else None."""
+    return int(raw.strip()) if bounded_int_text(raw) else None

@@ -11,9 +11,10 @@ unknown-outcome policy are the shared transport's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Unpack
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Unpack
 
-from pydantic import SecretStr, TypeAdapter
+from pydantic import BaseModel, Field, SecretStr, TypeAdapter
 
 from alphaloop.model.errors import AlphaloopError
 from alphaloop.venues.http.auth import SigningAuth
@@ -42,7 +43,15 @@ if TYPE_CHECKING:
 __all__ = ["MONEY_MOVING", "WeexV3Transport", "default_quotas"]
 
 _CLIENT_ID_KEYS = ("newClientOrderId", "clientAlgoId", "origClientOrderId")
-_SERVER_TIME: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
+
+
+class _ServerTime(BaseModel):
+    """`GET /capi/v3/market/time`: `{"serverTime": ms}`; a time before 2001 or after 5138 is no clock."""
+
+    serverTime: Annotated[Decimal, Field(ge=10**12, lt=10**14, decimal_places=0)]
+
+
+_SERVER_TIME: TypeAdapter[_ServerTime] = TypeAdapter(_ServerTime)
 #: a lost answer of these is an unknown outcome, never re-sent
 MONEY_MOVING = frozenset(
     {
@@ -155,4 +164,4 @@ class WeexV3Transport(HttpTransport[Endpoint, AsyncRateLimiter, "WeexCredentials
         return payload, None
 
     async def server_time(self) -> int:
-        return int((await self._call("v3_time", _SERVER_TIME))["serverTime"])
+        return int((await self._call("v3_time", _SERVER_TIME)).serverTime)

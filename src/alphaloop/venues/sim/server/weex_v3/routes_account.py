@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from alphaloop.model import MarginMode
+from alphaloop.venues.sim.server.numbers import wire_decimal
 from alphaloop.venues.sim.server.weex_v3.call import (
     Handler,
     V3Call,
@@ -143,11 +144,8 @@ def _leverage_value(call: V3Call, name: str) -> int | None:
     raw = call.params.get(name)
     if raw is None or raw == "":
         return None
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        raise V3Error(c.PARAM_ERROR, f"Parameter {name} is invalid") from None
-    if not value.is_finite() or value != value.to_integral_value() or value < 1:
+    value = wire_decimal(str(raw))
+    if value is None or value != value.to_integral_value() or value < 1:
         raise V3Error(c.PARAM_ERROR, f"Parameter {name} is invalid")
     return int(value)
 
@@ -190,12 +188,11 @@ def leverage(call: V3Call) -> Any:
 def position_margin(call: V3Call) -> Any:
     position_id = text(call, "isolatedPositionId")
     assert position_id is not None
-    try:
-        amount = Decimal(str(call.params.get("amount")))
-    except InvalidOperation:
-        raise V3Error(c.PARAM_ERROR, "Parameter amount is invalid") from None
+    amount = wire_decimal(str(call.params.get("amount")))
+    if amount is None:
+        raise V3Error(c.PARAM_ERROR, "Parameter amount is invalid")
     kind = str(call.params.get("type", ""))
-    if kind not in ("1", "2") or not amount.is_finite() or amount <= 0:
+    if kind not in ("1", "2") or amount <= 0:
         raise V3Error(c.PARAM_ERROR, "Parameter type must be 1 or 2 and amount > 0")
     signed = amount if kind == "1" else -amount
     call.sim.exchange.adjust_isolated_margin(call.account_id, position_id, signed, now_ms=call.sim_ms)

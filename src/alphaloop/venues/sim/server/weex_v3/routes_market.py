@@ -15,6 +15,7 @@ from alphaloop.model import TIMEFRAME_MS, Candle
 from alphaloop.venues.sim.core import MarketState
 from alphaloop.venues.sim.feed import bucket_start
 from alphaloop.venues.sim.server.contracts import ContractInfo
+from alphaloop.venues.sim.server.numbers import wire_int
 from alphaloop.venues.sim.server.routes_market import FUNDING_INTERVAL_MS, next_funding_ms
 from alphaloop.venues.sim.server.weex_v3.call import (
     Handler,
@@ -36,10 +37,9 @@ def integer(call: V3Call, name: str, default: int | None, low: int, high: int | 
     value = call.params.get(name)
     if value is None or value == "":
         return default
-    try:
-        result = int(str(value))
-    except ValueError:
-        raise V3Error(c.PARAM_ERROR, f"Parameter {name} is invalid") from None
+    result = wire_int(str(value))
+    if result is None:
+        raise V3Error(c.PARAM_ERROR, f"Parameter {name} is invalid")
     if result < low or (high is not None and result > high):
         raise V3Error(c.PARAM_VALIDATE_ERROR, f"Parameter {name} is out of range")
     return result

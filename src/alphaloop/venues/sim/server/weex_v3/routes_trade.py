@@ -7,13 +7,14 @@ close size, duplicate client id, price band) answer 200 with `success:false` (sp
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from alphaloop.model import OrderIntent, OrderRequest, OrderType, PositionSide, TimeInForce
 from alphaloop.venues.sim.core import SimOrder, SimRejection, TriggerKind
 from alphaloop.venues.sim.server import routes_order
 from alphaloop.venues.sim.server.dialect import Call
+from alphaloop.venues.sim.server.numbers import wire_decimal
 from alphaloop.venues.sim.server.weex_v3.call import (
     PER_ORDER_REASONS,
     Handler,
@@ -52,11 +53,8 @@ def decimal(call: V3Call, name: str, *, required: bool = True) -> Decimal | None
         return None
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
         raise V3Error(c.PARAM_ERROR, f"Parameter {name} is invalid")
-    try:
-        value = Decimal(str(raw).strip())
-    except InvalidOperation:
-        raise V3Error(c.PARAM_ERROR, f"Parameter {name} is invalid") from None
-    if not value.is_finite() or value < 0:
+    value = wire_decimal(str(raw))
+    if value is None or value < 0:
         raise V3Error(c.PARAM_ERROR, f"Parameter {name} is invalid")
     return value
 

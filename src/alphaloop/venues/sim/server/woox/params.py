@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
-from alphaloop.venues.sim.server.numbers import bounded_decimal, bounded_int_text
+from alphaloop.venues.sim.server.numbers import bounded_decimal, wire_int
 from alphaloop.venues.sim.server.woox.wire import blank, invalid, unknown_param
 from alphaloop.venues.woox.constants import MAX_CLIENT_ORDER_ID
 
@@ -85,8 +85,8 @@ def integer(
         raise invalid(name, "must be an integer")
     if isinstance(value, int):
         result = value
-    elif isinstance(value, str) and bounded_int_text(value):
-        result = int(value.strip())
+    elif isinstance(value, str) and (number := wire_int(value)) is not None:
+        result = number
     else:
         raise invalid(name, "must be an integer")
     if (low is not None and result < low) or (high is not None and result > high):

@@ -8,6 +8,7 @@ from typing import Any
 
 from alphaloop.model import MarginMode
 from alphaloop.venues.sim.core import BillType
+from alphaloop.venues.sim.server.numbers import wire_int
 from alphaloop.venues.sim.server.woox import params as p
 from alphaloop.venues.sim.server.woox.call import Handler, WooxCall, instrument, require_instrument
 from alphaloop.venues.sim.server.woox.routes_public import page_of
@@ -93,8 +94,8 @@ def set_leverage(call: WooxCall) -> Any:
     value = call.params.get("leverage")
     # a positive integer (302306); "5" and 5 both pass, 2.5 and 0 do not
     leverage = value if isinstance(value, int) and not isinstance(value, bool) else None
-    if isinstance(value, str) and value.isdigit():
-        leverage = int(value)
+    if isinstance(value, str):
+        leverage = wire_int(value)
     if leverage is None or leverage < 1:
         raise WooxError(302306, "leverage must be a positive integer")
     mode = _margin(call, required=True)
