@@ -117,7 +117,9 @@ def test_the_dashboard_on_a_port_in_use_says_so_in_one_line_and_exits_2(tmp_path
         port = taken.getsockname()[1]
         result = run_cli(["dashboard", "--db", str(db), "--port", str(port)], clean_env(), cwd=tmp_path)
     assert result.returncode == 2, result.stdout + result.stderr
-    assert f"127.0.0.1:{port}" in result.stderr and "in use" in result.stderr
+    assert f"127.0.0.1:{port}" in result.stderr
+    assert "in use" in result.stderr
     assert result.stderr.count("\n") == 1, result.stderr
     # nothing announced (a token printed for a server that never ran), no uvicorn noise
-    assert "token" not in result.stdout and "ERROR" not in result.stdout + result.stderr
+    assert "token" not in result.stdout
+    assert "ERROR" not in result.stdout + result.stderr
