@@ -59,6 +59,14 @@ def pretty(value: Any) -> str:
     return json.dumps(value, indent=1, default=str, sort_keys=True)
 
 
+_HARDENING = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
 class _TokenGate(BaseHTTPMiddleware):
     """Every path needs the token: header, cookie, or (once, from a browser) ?token=."""
 
@@ -67,6 +75,15 @@ class _TokenGate(BaseHTTPMiddleware):
         self.token = token
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await self._gate(request, call_next)
+        # a page on another port of this host is same-site, so the cookie goes along into its
+        # frames: refuse framing (clickjacking the action buttons), send no Referer, cache nothing
+        response.headers.update(_HARDENING)
+        if request.url.path != "/static/plotly.min.js":
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    async def _gate(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         header = request.headers.get("authorization", "")
         bearer = header[7:].strip() if header.lower().startswith("bearer ") else None
         if token_matches(bearer, self.token) or token_matches(request.cookies.get(COOKIE), self.token):
