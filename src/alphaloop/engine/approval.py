@@ -335,8 +335,11 @@ class OperatorDesk:
 
             report = CycleReport(now, decision_id)
             for number, position in enumerate(positions):
-                await self._close(position, decision_id, number, request, report)
-                done.append(f"closed {position.symbol} {position.side.value} {format_decimal(position.size)}")
+                what = f"{position.symbol} {position.side.value} {format_decimal(position.size)}"
+                if await self._close(position, decision_id, number, request, report):
+                    done.append(f"closed {what}")
+                else:  # refused or unknown outcome: the position may still be open
+                    problems.append(f"could not close {what} (see its order)")
         except AlphaloopError as exc:
             problems.append(f"{type(exc).__name__}: {exc}")
         outcome = "; ".join(done + problems) or "nothing to close or cancel"
@@ -351,7 +354,8 @@ class OperatorDesk:
 
     async def _close(
         self, position: Any, decision_id: str, number: int, request: repo.RequestRow, report: CycleReport
-    ) -> None:
+    ) -> bool:
+        """Send one close; False when the venue did not take it (the position may still be open)."""
         trader, journal = self.trader, self.trader.journal
         now = trader.clock()
         client_oid = ids.client_oid(decision_id, number, "x")
@@ -403,7 +407,7 @@ class OperatorDesk:
             order_type=OrderType.MARKET,
             client_order_id=client_oid,
         )
-        await trader._send(request_, purpose="exit", report=report)
+        return await trader._send(request_, purpose="exit", report=report) is not None
 
 
 __all__ = ["APPROVAL_MODES", "ApprovalMode", "ApprovalPolicy", "OperatorDesk"]
