@@ -253,9 +253,12 @@ def create_app(
         refused = check_post(request, csrf_token)
         if refused is not None:
             return refused
-        number = console.flatten(
-            journal, reason=reason or "flatten from the dashboard", by=who(request), now_ms=clock()
-        )
+        try:
+            number = console.flatten(
+                journal, reason=reason or "flatten from the dashboard", by=who(request), now_ms=clock()
+            )
+        except AlphaloopError as exc:
+            return done("/", f"flatten failed: {exc}")
         return done("/", f"flatten request {number}: halted; the trader closes everything at its next pass")
 
     @app.post("/approvals/{client_oid}/approve")

@@ -95,3 +95,20 @@ def test_pages_cannot_be_framed_and_send_no_referrer(client: TestClient) -> None
         assert "frame-ancestors 'none'" in response.headers.get("content-security-policy", ""), path
         assert response.headers.get("referrer-policy") == "no-referrer", path
         assert "no-store" in response.headers.get("cache-control", ""), path
+
+
+def test_a_flatten_the_journal_refuses_is_a_message_not_a_500(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alphaloop.journal.errors import JournalError
+    from alphaloop.ops import console
+
+    def locked(*_args: object, **_kwargs: object) -> int:
+        raise JournalError("database is locked")
+
+    client.get(f"/?token={TOKEN}")
+    value = csrf(client)
+    monkeypatch.setattr(console, "flatten", locked)
+    answer = client.post("/actions/flatten", data={"csrf_token": value}, follow_redirects=False)
+    assert answer.status_code == 303
+    assert "flatten failed" in answer.headers["set-cookie"]
