@@ -109,8 +109,10 @@ def create_app(
     *,
     clock: Callable[[], int] = lambda: int(time.time() * 1000),
     stream_seconds: float = 1.0,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> FastAPI:
-    """The dashboard over the journal at `journal_url` (it must exist)."""
+    """The dashboard over the journal at `journal_url` (it must exist). `stopping()` turns true
+    when the server shuts down: the live streams then end by themselves."""
     journal: Journal = open_existing_journal(journal_url, migrate=True)
 
     @asynccontextmanager
@@ -213,10 +215,14 @@ def create_app(
     @app.get("/stream")
     async def stream(request: Request) -> StreamingResponse:
         async def events() -> AsyncIterator[str]:
-            while not await request.is_disconnected():
+            # an open tab must not hold a stopping server until uvicorn cancels it (tracebacks)
+            while not stopping() and not await request.is_disconnected():
                 status = await asyncio.to_thread(console.status, journal, now_ms=clock())
                 yield f"data: {json.dumps(_live(status))}\n\n"
-                await asyncio.sleep(stream_seconds)
+                waited = 0.0
+                while waited < stream_seconds and not stopping():
+                    await asyncio.sleep(min(0.1, stream_seconds))
+                    waited += 0.1
 
         return StreamingResponse(
             events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}

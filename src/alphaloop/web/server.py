@@ -37,11 +37,13 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def _server(journal_url: str, token: str, host: str, port: int) -> uvicorn.Server:
-    app = create_app(journal_url, token)
+    servers: list[uvicorn.Server] = []
+    app = create_app(journal_url, token, stopping=lambda: any(s.should_exit for s in servers))
     config = uvicorn.Config(
         app, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=2
     )
-    return uvicorn.Server(config)
+    servers.append(uvicorn.Server(config))
+    return servers[0]
 
 
 def serve(journal_url: str, token: str, *, host: str, port: int, sock: socket.socket | None = None) -> None:
