@@ -325,7 +325,10 @@ class OperatorDesk:
                     client_oid=order.client_order_id,
                     ok=result.success,
                 )
-                done.append(f"cancelled order {order.id}")
+                if result.success:
+                    done.append(f"cancelled order {order.id}")
+                else:
+                    problems.append(f"could not cancel order {order.id}: {result.message}".rstrip(": "))
             for trigger in await trader._retrying(trader.venue.fetch_trigger_orders):
                 if trigger.symbol in trader.config.symbols and await trader._cancel_trigger(trigger):
                     done.append(f"cancelled trigger {trigger.id}")

@@ -182,3 +182,30 @@ async def test_a_flatten_whose_closes_the_venue_refuses_is_reported_failed_not_d
     assert request.status == "failed", request
     assert "closed" not in (request.outcome or "").split(";")[-1]
     assert BTC in (request.outcome or "")
+
+
+async def test_a_flatten_whose_cancel_the_venue_refuses_is_reported_failed(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from alphaloop.model import CancelResult
+
+    rig = await start_rig(tmp_path, ScriptedModel(steps([])))
+    await rig.step()
+    number = console.flatten(rig.journal, reason="storm", by="dave", now_ms=rig.now)
+    venue = rig.trader.venue
+    resting = SimpleNamespace(symbol=BTC, id="777", client_order_id=None)
+
+    async def open_orders() -> list[object]:
+        return [resting]
+
+    async def refuse(symbol: str, *, order_id: str) -> CancelResult:
+        return CancelResult(order_id, None, False, "order is locked")
+
+    venue.fetch_open_orders = open_orders  # type: ignore[method-assign]
+    venue.cancel_order = refuse  # type: ignore[method-assign,assignment]
+    await rig.trader.desk.process(rig.reports[-1])
+    request = console.request(rig.journal, number)
+    assert request is not None
+    assert request.status == "failed", request
+    assert "777" in (request.outcome or "")
+    assert "cancelled order 777" not in (request.outcome or "")
