@@ -62,7 +62,7 @@ def pretty(value: Any) -> str:
 _HARDENING = {
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": "frame-ancestors 'none'",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
 
@@ -77,7 +77,8 @@ class _TokenGate(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         response = await self._gate(request, call_next)
         # a page on another port of this host is same-site, so the cookie goes along into its
-        # frames: refuse framing (clickjacking the action buttons), send no Referer, cache nothing
+        # frames: refuse framing (clickjacking the action buttons), no Referer to other sites (not
+        # no-referrer: Chromium then sends "Origin: null" with the forms), cache nothing
         response.headers.update(_HARDENING)
         if request.url.path != "/static/plotly.min.js":
             response.headers["Cache-Control"] = "no-store"
