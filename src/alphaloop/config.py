@@ -146,7 +146,8 @@ class TradingSettings(_Section):
     of the bar) expires unsent."""
 
     approval: Literal["auto", "entries", "manual"] = "auto"
-    approval_expiry_seconds: float | None = Field(default=None, gt=0)
+    #: at most a week: longer makes no sense for a bar's plan (and inf/1e300 overflowed the ms)
+    approval_expiry_seconds: float | None = Field(default=None, gt=0, le=7 * 86_400)
 
 
 class AlertSettings(_Section):

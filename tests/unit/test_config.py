@@ -110,3 +110,13 @@ def test_the_weex_api_version_is_v2_unless_configured(
     config.write_text('[weex]\napi = "v4"\n')
     with pytest.raises(ConfigurationError, match=r"weex\.api"):
         load_settings(config)
+
+
+@pytest.mark.parametrize("value", ["inf", "1e300", "-1", "0"])
+def test_an_approval_expiry_out_of_range_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """inf or 1e300 used to pass and end a paper run with an OverflowError traceback."""
+    monkeypatch.setenv("ALPHALOOP_TRADING__APPROVAL_EXPIRY_SECONDS", value)
+    with pytest.raises(ConfigurationError, match="approval_expiry_seconds"):
+        load_settings()

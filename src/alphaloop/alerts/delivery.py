@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
+import re
 import threading
 import time
 import warnings
@@ -46,8 +47,8 @@ def apprise_sender(urls: Sequence[str], *, timeout_s: float = 5.0) -> Sender:
         notifier = apprise.Apprise()
         for url in urls:
             if not notifier.add(url):
-                # the URL itself may carry a secret: name only its scheme
-                raise ValueError(f"unsupported alert URL scheme {url.split(':', 1)[0]!r}://...")
+                # the URL itself may carry a secret: name only its scheme, and only when it is one
+                raise ValueError(_refusal(url))
 
     def send(alert: Alert) -> bool:
         with warnings.catch_warnings():
@@ -56,6 +57,13 @@ def apprise_sender(urls: Sequence[str], *, timeout_s: float = 5.0) -> Sender:
         return bool(result)
 
     return send
+
+
+def _refusal(url: str) -> str:
+    scheme, sep, _ = url.partition("://")
+    if sep and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]{0,31}", scheme):
+        return f"alert URL {scheme}://... refused (unsupported scheme or malformed; the rest not shown)"
+    return "an alert URL is malformed (expected scheme://...; not shown, it may hold a secret)"
 
 
 @dataclass

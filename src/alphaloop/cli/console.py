@@ -134,15 +134,16 @@ def dashboard(
 
 def serve_dashboard(url: str, *, host: str, port: int) -> None:
     """Serve the dashboard over the journal at `url` in the foreground, until interrupted."""
-    from alphaloop.web import resolve_token, serve
+    from alphaloop.web import listen, resolve_token, serve
 
     try:
         token, generated = resolve_token(host)
         open_existing_journal(url, migrate=True).close()
+        sock = listen(host, port)
     except AlphaloopError as exc:
         fail(str(exc))
     announce_dashboard(host, port, token if generated else None)
-    serve(url, token, host=host, port=port)
+    serve(url, token, host=host, port=port, sock=sock)
 
 
 def announce_dashboard(host: str, port: int, generated_token: str | None) -> None:

@@ -326,7 +326,10 @@ class OperatorDesk:
                     client_oid=order.client_order_id,
                     ok=result.success,
                 )
-                done.append(f"cancelled order {order.id}")
+                if result.success:
+                    done.append(f"cancelled order {order.id}")
+                else:
+                    problems.append(f"could not cancel order {order.id}: {result.message}".rstrip(": "))
             for trigger in await trader._retrying(trader.venue.fetch_trigger_orders):
                 if trigger.symbol in trader.config.symbols and await trader._cancel_trigger(trigger):
                     done.append(f"cancelled trigger {trigger.id}")
@@ -336,8 +339,11 @@ class OperatorDesk:
 
             report = CycleReport(now, decision_id)
             for number, position in enumerate(positions):
-                await self._close(position, decision_id, number, request, report)
-                done.append(f"closed {position.symbol} {position.side.value} {format_decimal(position.size)}")
+                what = f"{position.symbol} {position.side.value} {format_decimal(position.size)}"
+                if await self._close(position, decision_id, number, request, report):
+                    done.append(f"closed {what}")
+                else:  # refused or unknown outcome: the position may still be open
+                    problems.append(f"could not close {what} (see its order)")
         except AlphaloopError as exc:
             problems.append(f"{type(exc).__name__}: {exc}")
         outcome = "; ".join(done + problems) or "nothing to close or cancel"
@@ -352,7 +358,8 @@ class OperatorDesk:
 
     async def _close(
         self, position: Any, decision_id: str, number: int, request: repo.RequestRow, report: CycleReport
-    ) -> None:
+    ) -> bool:
+        """Send one close; False when the venue did not take it (the position may still be open)."""
         trader, journal = self.trader, self.trader.journal
         now = trader.clock()
         client_oid = ids.client_oid(decision_id, number, "x")
@@ -404,7 +411,7 @@ class OperatorDesk:
             order_type=OrderType.MARKET,
             client_order_id=client_oid,
         )
-        await trader._send(request_, purpose="exit", report=report)
+        return await trader._send(request_, purpose="exit", report=report) is not None
 
 
 __all__ = ["APPROVAL_MODES", "ApprovalMode", "ApprovalPolicy", "OperatorDesk"]

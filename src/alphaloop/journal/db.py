@@ -63,6 +63,10 @@ def redact_url(url: str | Path | URL) -> str:
             url = sqlalchemy.make_url(url)
         except ArgumentError:
             return "<unparseable journal URL>"
+    # libpq also reads a password from the query string
+    hidden = {k: "***" for k in url.query if k.lower() in ("password", "sslpassword")}
+    if hidden:
+        url = url.update_query_dict(hidden)
     return url.render_as_string(hide_password=True)
 
 

@@ -49,6 +49,14 @@ class PositionView:
     def notional(self) -> float:
         return self.size * self.entry_price
 
+    @property
+    def mark_price(self) -> float | None:
+        """The mark the venue valued the position at (entry moved by the unrealized PnL per unit)."""
+        if self.size <= 0:
+            return None
+        move = self.unrealized_pnl / self.size
+        return self.entry_price + (move if self.side == "long" else -move)
+
 
 @dataclass(frozen=True, slots=True)
 class Status:

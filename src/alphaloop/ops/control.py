@@ -10,11 +10,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Engine, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from alphaloop.journal import schema
-from alphaloop.journal.db import redact_url, sqlite_file
+from alphaloop.journal.db import create_engine, redact_url, sqlite_file
 from alphaloop.journal.journal import Journal
 from alphaloop.journal.records import StateRow
 from alphaloop.model.errors import AlphaloopError, ConfigurationError
@@ -39,6 +39,10 @@ def open_existing_journal(url: str, *, migrate: bool = False) -> Journal:
     if path is not None and not path.is_file():
         raise JournalNotFoundError(f"no journal at {path} (set --db or ALPHALOOP_JOURNAL_URL)")
     shown = redact_url(url)
+    if migrate:
+        # look before migrating: upgrading another program's (or an empty) database would turn
+        # it into an alphaloop journal, when --db most likely named the wrong file
+        _require_journal_tables(url, shown)
     try:
         journal = Journal.open(url, migrate=migrate)
     except ConfigurationError:
@@ -46,14 +50,24 @@ def open_existing_journal(url: str, *, migrate: bool = False) -> Journal:
     except (AlphaloopError, SQLAlchemyError, OSError) as exc:
         raise JournalNotFoundError(f"cannot open the journal {shown}: {root_cause(exc)}") from exc
     try:
-        has_tables = inspect(journal.engine).has_table(schema.orders.name)
-    except SQLAlchemyError as exc:
+        _require_journal_tables(journal.engine, shown)
+    except JournalNotFoundError:
         journal.close()
-        raise JournalNotFoundError(f"cannot read the journal {shown}: {root_cause(exc)}") from exc
-    if not has_tables:
-        journal.close()
-        raise JournalNotFoundError(f"{shown} is not an alphaloop journal (no orders table)")
+        raise
     return journal
+
+
+def _require_journal_tables(target: str | Engine, shown: str) -> None:
+    engine = create_engine(target) if isinstance(target, str) else target
+    try:
+        has_tables = inspect(engine).has_table(schema.orders.name)
+    except (SQLAlchemyError, OSError) as exc:
+        raise JournalNotFoundError(f"cannot open the journal {shown}: {root_cause(exc)}") from exc
+    finally:
+        if engine is not target:
+            engine.dispose()
+    if not has_tables:
+        raise JournalNotFoundError(f"{shown} is not an alphaloop journal (no orders table)")
 
 
 def root_cause(exc: BaseException) -> str:

@@ -59,6 +59,14 @@ def pretty(value: Any) -> str:
     return json.dumps(value, indent=1, default=str, sort_keys=True)
 
 
+_HARDENING = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
 class _TokenGate(BaseHTTPMiddleware):
     """Every path needs the token: header, cookie, or (once, from a browser) ?token=."""
 
@@ -67,6 +75,16 @@ class _TokenGate(BaseHTTPMiddleware):
         self.token = token
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await self._gate(request, call_next)
+        # a page on another port of this host is same-site, so the cookie goes along into its
+        # frames: refuse framing (clickjacking the action buttons), no Referer to other sites (not
+        # no-referrer: Chromium then sends "Origin: null" with the forms), cache nothing
+        response.headers.update(_HARDENING)
+        if request.url.path != "/static/plotly.min.js":
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    async def _gate(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         header = request.headers.get("authorization", "")
         bearer = header[7:].strip() if header.lower().startswith("bearer ") else None
         if token_matches(bearer, self.token) or token_matches(request.cookies.get(COOKIE), self.token):
@@ -92,8 +110,10 @@ def create_app(
     *,
     clock: Callable[[], int] = lambda: int(time.time() * 1000),
     stream_seconds: float = 1.0,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> FastAPI:
-    """The dashboard over the journal at `journal_url` (it must exist)."""
+    """The dashboard over the journal at `journal_url` (it must exist). `stopping()` turns true
+    when the server shuts down: the live streams then end by themselves."""
     journal: Journal = open_existing_journal(journal_url, migrate=True)
 
     @asynccontextmanager
@@ -196,10 +216,14 @@ def create_app(
     @app.get("/stream")
     async def stream(request: Request) -> StreamingResponse:
         async def events() -> AsyncIterator[str]:
-            while not await request.is_disconnected():
+            # an open tab must not hold a stopping server until uvicorn cancels it (tracebacks)
+            while not stopping() and not await request.is_disconnected():
                 status = await asyncio.to_thread(console.status, journal, now_ms=clock())
                 yield f"data: {json.dumps(_live(status))}\n\n"
-                await asyncio.sleep(stream_seconds)
+                waited = 0.0
+                while waited < stream_seconds and not stopping():
+                    await asyncio.sleep(min(0.1, stream_seconds))
+                    waited += 0.1
 
         return StreamingResponse(
             events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
@@ -236,9 +260,12 @@ def create_app(
         refused = check_post(request, csrf_token)
         if refused is not None:
             return refused
-        number = console.flatten(
-            journal, reason=reason or "flatten from the dashboard", by=who(request), now_ms=clock()
-        )
+        try:
+            number = console.flatten(
+                journal, reason=reason or "flatten from the dashboard", by=who(request), now_ms=clock()
+            )
+        except AlphaloopError as exc:
+            return done("/", f"flatten failed: {exc}")
         return done("/", f"flatten request {number}: halted; the trader closes everything at its next pass")
 
     @app.post("/approvals/{client_oid}/approve")

@@ -157,3 +157,55 @@ async def test_a_newer_plan_for_the_symbol_supersedes_an_undecided_one(tmp_path:
     rows = {a.status: a for a in console.approvals(rig.journal)}
     assert set(rows) == {"pending", "expired"}
     assert rows["expired"].outcome == f"superseded by {rows['pending'].client_oid}"
+
+
+async def test_a_flatten_whose_closes_the_venue_refuses_is_reported_failed_not_done(tmp_path: Path) -> None:
+    """Flatten during venue faults: a close answered 5xx leaves the position open, so the
+    request must say failed (the operator acts again), never 'done: closed ...'."""
+    from alphaloop.model import TransientError
+
+    rig = await start_rig(tmp_path, ScriptedModel(steps([open_long(BTC)])))
+    await rig.step()
+    number = console.flatten(rig.journal, reason="storm", by="dave", now_ms=rig.now)
+    venue = rig.trader.venue
+    real_create = venue.create_order
+
+    async def refused(request: object) -> object:
+        raise TransientError("503 from the venue (injected)")
+
+    venue.create_order = refused  # type: ignore[method-assign]
+    await rig.trader.desk.process(rig.reports[-1])
+    venue.create_order = real_create  # type: ignore[method-assign]
+    assert [p.symbol for p in rig.replay.exchange.positions(REPLAY_ACCOUNT) if p.size > 0] == [BTC]
+    request = console.request(rig.journal, number)
+    assert request is not None
+    assert request.status == "failed", request
+    assert "closed" not in (request.outcome or "").split(";")[-1]
+    assert BTC in (request.outcome or "")
+
+
+async def test_a_flatten_whose_cancel_the_venue_refuses_is_reported_failed(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from alphaloop.model import CancelResult
+
+    rig = await start_rig(tmp_path, ScriptedModel(steps([])))
+    await rig.step()
+    number = console.flatten(rig.journal, reason="storm", by="dave", now_ms=rig.now)
+    venue = rig.trader.venue
+    resting = SimpleNamespace(symbol=BTC, id="777", client_order_id=None)
+
+    async def open_orders() -> list[object]:
+        return [resting]
+
+    async def refuse(symbol: str, *, order_id: str) -> CancelResult:
+        return CancelResult(order_id, None, False, "order is locked")
+
+    venue.fetch_open_orders = open_orders  # type: ignore[method-assign]
+    venue.cancel_order = refuse  # type: ignore[method-assign,assignment]
+    await rig.trader.desk.process(rig.reports[-1])
+    request = console.request(rig.journal, number)
+    assert request is not None
+    assert request.status == "failed", request
+    assert "777" in (request.outcome or "")
+    assert "cancelled order 777" not in (request.outcome or "")

@@ -104,3 +104,22 @@ def test_the_dashboard_refuses_a_public_host_without_a_token_and_a_missing_journ
     assert missing.returncode == 2
     assert "no journal" in missing.stderr
     assert "Traceback" not in public.stderr + missing.stderr
+
+
+def test_the_dashboard_on_a_port_in_use_says_so_in_one_line_and_exits_2(tmp_path: Path) -> None:
+    import socket
+
+    db = tmp_path / "j.sqlite"
+    journal_with_a_parked_order(db, expires_ms=T0 + 1)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli(["dashboard", "--db", str(db), "--port", str(port)], clean_env(), cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"127.0.0.1:{port}" in result.stderr
+    assert "in use" in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    # nothing announced (a token printed for a server that never ran), no uvicorn noise
+    assert "token" not in result.stdout
+    assert "ERROR" not in result.stdout + result.stderr

@@ -83,3 +83,32 @@ def test_the_status_api_and_stream_need_the_token(client: TestClient) -> None:
     assert client.get("/stream").status_code == 401
     status = client.get("/api/status", headers={"Authorization": f"Bearer {TOKEN}"}).json()
     assert status["pending_approvals"] == 2
+
+
+def test_pages_cannot_be_framed_and_send_no_referrer_elsewhere(client: TestClient) -> None:
+    """A page on another port of this host is same-site: the SameSite cookie goes along into a
+    frame, so without these headers it could overlay and click the flatten/approve buttons."""
+    client.get(f"/?token={TOKEN}")
+    for path in ("/", "/approvals", "/api/status"):
+        response = client.get(path)
+        assert response.headers.get("x-frame-options") == "DENY", path
+        assert "frame-ancestors 'none'" in response.headers.get("content-security-policy", ""), path
+        assert response.headers.get("referrer-policy") == "same-origin", path
+        assert "no-store" in response.headers.get("cache-control", ""), path
+
+
+def test_a_flatten_the_journal_refuses_is_a_message_not_a_500(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alphaloop.journal.errors import JournalError
+    from alphaloop.ops import console
+
+    def locked(*_args: object, **_kwargs: object) -> int:
+        raise JournalError("database is locked")
+
+    client.get(f"/?token={TOKEN}")
+    value = csrf(client)
+    monkeypatch.setattr(console, "flatten", locked)
+    answer = client.post("/actions/flatten", data={"csrf_token": value}, follow_redirects=False)
+    assert answer.status_code == 303
+    assert "flatten failed" in answer.headers["set-cookie"]

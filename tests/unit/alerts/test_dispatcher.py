@@ -105,3 +105,15 @@ def test_an_unsupported_url_is_refused_without_showing_it() -> None:
     with pytest.raises(ValueError, match="nosuchscheme") as raised:
         apprise_sender(["nosuchscheme://bot-token-SECRET@host"])
     assert "SECRET" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "url", ["hooks.example.com/services/SECRET", "tgram//123456:SECRET/chat", "json//user:SECRET@host"]
+)
+def test_a_url_without_a_scheme_is_refused_without_showing_any_of_it(url: str) -> None:
+    """A garbage URL in config (a missing ':') must not be echoed: the whole of it may be a secret."""
+    with pytest.raises(ValueError, match="alert URL") as raised:
+        apprise_sender([url])
+    assert "SECRET" not in str(raised.value)
+    assert "123456" not in str(raised.value)
+    assert "user" not in str(raised.value)

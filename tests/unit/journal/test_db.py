@@ -77,3 +77,11 @@ def test_redact_url_hides_the_password_only() -> None:
     assert redacted == "postgresql+psycopg://trader:***@db.local:5432/journal"
     assert redact_url("data/journal.sqlite") == "data/journal.sqlite"
     assert redact_url(Path("x.sqlite")) == "x.sqlite"
+
+
+def test_redact_url_hides_a_password_given_as_a_query_parameter() -> None:
+    """libpq takes `?password=` (and `sslpassword=`) too; the dashboard shows the journal URL."""
+    redacted = redact_url("postgresql+psycopg://trader@db.local/journal?password=s3cret&sslmode=require")
+    assert "s3cret" not in redacted
+    assert "sslmode=require" in redacted
+    assert "s3cret" not in redact_url("postgresql+psycopg://trader@db.local/journal?sslpassword=s3cret")

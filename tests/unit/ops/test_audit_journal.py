@@ -134,3 +134,22 @@ def test_sqlite_file_knows_paths_from_server_urls(tmp_path: Path) -> None:
     assert sqlite_file(f"sqlite:///{tmp_path}/j.sqlite") == tmp_path / "j.sqlite"
     assert sqlite_file("postgresql+psycopg://user@/db?host=/tmp") is None
     assert sqlite_file("sqlite://") is None
+
+
+@pytest.mark.parametrize("content", ["other", "empty"])
+def test_a_sqlite_file_of_something_else_is_refused_and_left_untouched(tmp_path: Path, content: str) -> None:
+    """--db pointing at another program's SQLite file (or an empty one): the console commands
+    open with migrate=True, which must not turn that file into an alphaloop journal."""
+    import sqlite3
+
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as conn:
+        if content == "other":
+            conn.execute("create table notes (x text)")
+    conn.close()
+    with pytest.raises(JournalNotFoundError, match="not an alphaloop journal"):
+        open_existing_journal(str(other), migrate=True)
+    with sqlite3.connect(other) as conn:
+        tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
+    conn.close()
+    assert tables == ({"notes"} if content == "other" else set())
