@@ -172,11 +172,13 @@ async def test_429_on_an_order_is_raised_not_retried(
 
 @pytest.mark.parametrize("skew", ["+40s", "-40s"])
 async def test_clock_skew_is_detected_and_resynced(venue: WeexVenue, admin: Admin, skew: str) -> None:
-    assert (await venue.fetch_balance()).total == 1000
+    assert (await venue.fetch_balance()).total == 1000  # synced with no skew
+    # the simulator's clock is simulated market time: the skew moves it from there
+    baseline = venue.client.server_clock.offset_ms
     admin.faults(f"*:skew={skew}")
     assert (await venue.fetch_balance()).total == 1000
     assert admin.by_endpoint("v3_balance") == {"200": 2, "400": 1}  # one -1046, one resync, one retry
-    offset = venue.client.server_clock.offset_ms
+    offset = venue.client.server_clock.offset_ms - baseline
     assert abs(offset - (40_000 if skew == "+40s" else -40_000)) < 2_000
     assert (await venue.create_order(resting_buy("v3_after_skew"))).status is OrderStatus.OPEN
 

@@ -124,7 +124,7 @@ class WeexV3SimulatorApp(SimulatorApp):
             # Spring-style body without `msg`: ccxt reads it as ExchangeNotAvailable (spec 11.4 rule 5)
             sim.count("<unknown>", 404)
             await respond(
-                send, 404, {"timestamp": sim.wall_ms(), "status": 404, "error": "Not Found", "path": path}
+                send, 404, {"timestamp": sim.reported_ms(), "status": 404, "error": "Not Found", "path": path}
             )
             return
         endpoint, handler = route
@@ -147,6 +147,9 @@ class WeexV3SimulatorApp(SimulatorApp):
     ) -> tuple[int, Any]:
         sim = self.sim
         wall_ms = sim.wall_ms()
+        # what the simulator reports is its one simulated clock (as in v2); signatures may be
+        # stamped from it (a client synced to serverTime) or from the wall (ccxt signs local time)
+        now_ms = sim.reported_ms()
         method = endpoint.method
         query = scope["query_string"].decode("latin-1")
         client = scope.get("client")
@@ -162,7 +165,8 @@ class WeexV3SimulatorApp(SimulatorApp):
                     body=body,
                     headers=headers,
                     client_ip=ip,
-                    server_ms=wall_ms,
+                    server_ms=now_ms,
+                    wall_ms=wall_ms,
                 )
                 if method != "GET" and not account.can_trade and endpoint.name not in _READ_ONLY:
                     raise V3Error(c.INSUFFICIENT_PERMISSIONS)
@@ -170,7 +174,7 @@ class WeexV3SimulatorApp(SimulatorApp):
                 # no `msg`: ccxt maps a 429 without one to RateLimitExceeded (spec 3, 11.4 rule 4)
                 return 429, {"code": c.TOO_MANY_REQUESTS[0], "message": c.TOO_MANY_REQUESTS[1]}
             params = _params(method, query, body)
-            call = V3Call(sim, params, account, sim.sync(), wall_ms, body, self.by_v3, self.world.algo_types)
+            call = V3Call(sim, params, account, sim.sync(), now_ms, body, self.by_v3, self.world.algo_types)
             return 200, handler(call)
         except V3Error as error:
             return error.status, error_body(error.code, error.msg)

@@ -118,7 +118,7 @@ class V3Call:
     account: ApiAccount | None
     #: simulated market time (what the core calls now_ms)
     sim_ms: int
-    #: server wall clock incl. skew (serverTime, requestTime)
+    #: the time the simulator reports incl. skew (serverTime, requestTime): its simulated clock
     wall_ms: int
     raw_body: bytes
     by_v3: dict[str, ContractInfo]
