@@ -292,3 +292,14 @@ def test_a_model_of_another_timeframe_is_never_picked(tmp_path: Path) -> None:
                 "--base-url", f"http://127.0.0.1:{port}"),
             "does not fit this run",
         )  # fmt: skip
+
+
+def test_out_that_cannot_be_created_is_one_line(tmp_path: Path) -> None:
+    """`--out` under a file or in a folder that refuses new entries: one line before any work."""
+    taken = tmp_path / "taken.txt"
+    taken.write_text("mine")
+    one_line(
+        cli(tmp_path, "backtest", "--symbols", "BTCUSDT", "--out", "/proc/alphaloop-r18"), "--out", "cannot"
+    )
+    one_line(cli(tmp_path, "run", "--strategy", "sma", "--out", str(taken / "sub")), "--out", "cannot")
+    assert taken.read_text() == "mine"
