@@ -303,3 +303,9 @@ def test_out_that_cannot_be_created_is_one_line(tmp_path: Path) -> None:
     )
     one_line(cli(tmp_path, "run", "--strategy", "sma", "--out", str(taken / "sub")), "--out", "cannot")
     assert taken.read_text() == "mine"
+
+
+def test_a_config_that_is_not_utf8_text_is_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "alphaloop.toml"
+    config.write_bytes(b"\xff\xfe[weex]\n")
+    one_line(cli(tmp_path, "backtest", "--config", str(config)), str(config), "not UTF-8 text")
