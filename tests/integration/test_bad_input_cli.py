@@ -309,3 +309,10 @@ def test_a_config_that_is_not_utf8_text_is_one_line(tmp_path: Path) -> None:
     config = tmp_path / "alphaloop.toml"
     config.write_bytes(b"\xff\xfe[weex]\n")
     one_line(cli(tmp_path, "backtest", "--config", str(config)), str(config), "not UTF-8 text")
+
+
+def test_a_data_dir_that_is_not_a_folder_is_named_as_such(tmp_path: Path) -> None:
+    """A mistyped ALPHALOOP_DATA_DIR: the line says the folder itself is missing, not just one file."""
+    missing = tmp_path / "no-such-data"
+    args = ("backtest", "--symbols", "BTCUSDT")
+    one_line(cli(tmp_path, *args, ALPHALOOP_DATA_DIR=str(missing)), f"data folder {missing} is not a folder")
