@@ -316,3 +316,8 @@ def test_a_data_dir_that_is_not_a_folder_is_named_as_such(tmp_path: Path) -> Non
     missing = tmp_path / "no-such-data"
     args = ("backtest", "--symbols", "BTCUSDT")
     one_line(cli(tmp_path, *args, ALPHALOOP_DATA_DIR=str(missing)), f"data folder {missing} is not a folder")
+
+
+def test_data_check_with_an_unknown_timeframe_is_refused_not_empty(tmp_path: Path) -> None:
+    """`--timeframe 2h` is a typo, not "nothing to check" (exit 1): the line lists the timeframes."""
+    one_line(cli(tmp_path, "data", "check", "--timeframe", "2h"), "timeframe '2h' is not one of", "1h")
