@@ -278,6 +278,8 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         return Settings(**overrides)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"config file {path} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"config file {path} is not UTF-8 text: save it as UTF-8 TOML") from None
     except ValidationError as exc:
         lines = [describe_error(err) for err in exc.errors()]
         raise ConfigurationError(

@@ -292,3 +292,32 @@ def test_a_model_of_another_timeframe_is_never_picked(tmp_path: Path) -> None:
                 "--base-url", f"http://127.0.0.1:{port}"),
             "does not fit this run",
         )  # fmt: skip
+
+
+def test_out_that_cannot_be_created_is_one_line(tmp_path: Path) -> None:
+    """`--out` under a file or in a folder that refuses new entries: one line before any work."""
+    taken = tmp_path / "taken.txt"
+    taken.write_text("mine")
+    one_line(
+        cli(tmp_path, "backtest", "--symbols", "BTCUSDT", "--out", "/proc/alphaloop-r18"), "--out", "cannot"
+    )
+    one_line(cli(tmp_path, "run", "--strategy", "sma", "--out", str(taken / "sub")), "--out", "cannot")
+    assert taken.read_text() == "mine"
+
+
+def test_a_config_that_is_not_utf8_text_is_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "alphaloop.toml"
+    config.write_bytes(b"\xff\xfe[weex]\n")
+    one_line(cli(tmp_path, "backtest", "--config", str(config)), str(config), "not UTF-8 text")
+
+
+def test_a_data_dir_that_is_not_a_folder_is_named_as_such(tmp_path: Path) -> None:
+    """A mistyped ALPHALOOP_DATA_DIR: the line says the folder itself is missing, not just one file."""
+    missing = tmp_path / "no-such-data"
+    args = ("backtest", "--symbols", "BTCUSDT")
+    one_line(cli(tmp_path, *args, ALPHALOOP_DATA_DIR=str(missing)), f"data folder {missing} is not a folder")
+
+
+def test_data_check_with_an_unknown_timeframe_is_refused_not_empty(tmp_path: Path) -> None:
+    """`--timeframe 2h` is a typo, not "nothing to check" (exit 1): the line lists the timeframes."""
+    one_line(cli(tmp_path, "data", "check", "--timeframe", "2h"), "timeframe '2h' is not one of", "1h")

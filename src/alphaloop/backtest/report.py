@@ -102,7 +102,7 @@ def _facts(result: BacktestResult, meta: Mapping[str, object], warnings: object 
         f"<b>{_text(result.strategy)}</b> on {_text(', '.join(result.symbols))}",
         f"{_text(result.timeframe)} bars, {_text(period)} ({len(result.ts):,} bars)",
         f"equity {result.initial_equity:,.2f} → {result.final_equity:,.2f} USDT",
-        f"random baseline over {_text(str(seeds))} seeds",
+        f"random baseline over {_text(str(seeds))} seeds" if seeds else "no random baseline (--seeds 0)",
     ]
     lines = [str(w) for w in warnings] if isinstance(warnings, list) else []
     return " · ".join(parts) + "".join(f"<br><b>warning:</b> {_text(w)}" for w in lines)

@@ -223,7 +223,7 @@ def null_caption(summary: Mapping[str, object]) -> str | None:
     """One line on the random null: seeds, method, the strategy's percentile and p-value."""
     meta = _mapping(summary.get("meta"))
     seeds = meta.get("random_seeds")
-    if seeds is None:
+    if not seeds:  # absent, or `--seeds 0` (no baseline): nothing to caption
         return None
     random = _mapping(_mapping(summary.get("baselines")).get("random"))
     text = f"random: mean ± std over {seeds} seeds"

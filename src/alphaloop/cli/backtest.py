@@ -16,6 +16,7 @@ from alphaloop.cli.common import (
     error_console,
     fail,
     leverage_or_exit,
+    out_folder_or_exit,
     settings_or_exit,
     symbol_list,
 )
@@ -93,8 +94,8 @@ def backtest(
     chosen = list(symbol_list(None if symbols is None or symbols.strip().lower() == "all" else symbols,
                               tuple(settings.competition.symbols)))  # fmt: skip
     leverage = leverage_or_exit(leverage, settings)
-    if out is not None and out.exists() and not out.is_dir():
-        fail(f"--out {out} is a file: give a folder for the report (it is created if missing)")
+    if out is not None:
+        out_folder_or_exit(out, "report")
     try:
         config = BacktestConfig(
             initial_equity=equity,

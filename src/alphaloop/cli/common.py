@@ -38,6 +38,17 @@ def fail(message: str, *, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def out_folder_or_exit(out: Path, what: str) -> None:
+    """Refuse an `--out` that is a file or cannot be created, before any (long) work starts."""
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out} is a file: give a folder for the {what} (it is created if missing)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        fail(f"--out {out}: cannot create this folder ({reason}); give a writable folder")
+
+
 def settings_or_exit(config_file: Path | None, **overrides: Any) -> Settings:
     """Load settings; an invalid configuration stops with one line per problem (exit 2)."""
     try:

@@ -29,6 +29,7 @@ from alphaloop.data import (
 )
 from alphaloop.data.quality import CheckReport, Gap
 from alphaloop.data.store import check_venue
+from alphaloop.data.timeframes import step_ms
 from alphaloop.model import ConfigurationError
 from alphaloop.venues.weex.venue import WeexVenue
 
@@ -384,6 +385,8 @@ def check_command(
     settings = settings_or_exit(config_file)
     checks: list[DatasetCheck] = []
     try:
+        if timeframe is not None:
+            step_ms(timeframe)  # a typo is refused, not reported as "nothing to check"
         if paths:
             checks = [check_file(p, timeframe=timeframe) for p in paths]
         else:

@@ -11,7 +11,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from alphaloop.cli.common import ConfigOption, console, error_console, fail, settings_or_exit
+from alphaloop.cli.common import (
+    ConfigOption,
+    console,
+    error_console,
+    fail,
+    out_folder_or_exit,
+    settings_or_exit,
+)
 from alphaloop.model.errors import AlphaloopError
 from alphaloop.model.instruments import COMPETITION_SYMBOLS, to_unified_symbol
 
@@ -109,8 +116,8 @@ def train_command(
     from alphaloop.ops.backtest import parse_day
 
     settings = settings_or_exit(config_file)
-    if out is not None and out.exists() and not out.is_dir():
-        fail(f"--out {out} is a file: give a folder for the artifact (it is created if missing)")
+    if out is not None:
+        out_folder_or_exit(out, "artifact")
     if calibration not in ("isotonic", "platt"):
         fail(f"--calibration must be platt or isotonic, not {calibration!r}")
     if timeframe not in TIMEFRAME_MS:

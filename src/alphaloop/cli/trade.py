@@ -28,6 +28,7 @@ from alphaloop.cli.common import (
     error_console,
     fail,
     leverage_or_exit,
+    out_folder_or_exit,
     reachable_or_exit,
     settings_or_exit,
     symbol_list,
@@ -229,8 +230,8 @@ def run_command(
     )
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     folder = out or Path("reports") / f"run-{stamp}"
-    if folder.exists() and not folder.is_dir():
-        fail(f"--out {folder} is a file: give a folder for the report (it is created if missing)")
+    if out is not None:
+        out_folder_or_exit(out, "report")
     request = EmbeddedRequest(
         options=options,
         days=days,

@@ -197,8 +197,15 @@ def _missing_data_error(symbol: str, timeframe: str, venue: str, store: ParquetS
     stem = file_stem(symbol)
     finer = finer_timeframes(timeframe)
     finer_text = f" (or a finer timeframe to resample: {', '.join(finer)})" if finer else ""
+    # A mistyped ALPHALOOP_DATA_DIR is the likeliest cause: say so before the per-file detail.
+    folder = (
+        ""
+        if data_dir.is_dir()
+        else f"the data folder {data_dir} is not a folder (check ALPHALOOP_DATA_DIR); "
+    )
     return (
-        f"no {timeframe} candles for {symbol}: looked for {store.candle_path(venue, symbol, timeframe)} "
+        f"{folder}no {timeframe} candles for {symbol}: "
+        f"looked for {store.candle_path(venue, symbol, timeframe)} "
         f"and {candle_file(data_dir, stem, timeframe)}{finer_text}. Get data with "
         f"`alphaloop data download --venue {venue} --symbols {symbol} --timeframe {timeframe} "
         f"--since 2025-01-01`, or `alphaloop data import PATH` for {stem}-{timeframe}.csv.gz files "

@@ -202,3 +202,11 @@ def test_rendered_table_has_a_row_per_metric_and_the_three_columns() -> None:
     total_return_line = next(line for line in text.splitlines() if "Total return" in line)
     cells = [cell.strip() for cell in total_return_line.strip("│ ").split("│")]
     assert cells == ["Total return", "12.00%", "12.00%", "12.00% ± 0.00%"]
+
+
+def test_no_random_seeds_means_no_null_caption() -> None:
+    """`--seeds 0` is documented as "no baseline": no line claiming a mean over 0 seeds."""
+    from alphaloop.backtest.summary import null_caption
+
+    assert null_caption({"meta": {"random_seeds": 0}, "baselines": {}}) is None
+    assert null_caption({"meta": {"random_seeds": 3}, "baselines": {}}) == "random: mean ± std over 3 seeds"
