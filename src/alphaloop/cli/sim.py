@@ -102,7 +102,7 @@ def serve_command(
     ip_reject: Annotated[str, typer.Option(help="Answer to a non-allow-listed IP: 40018 or 521.")] = "40018",
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
 ) -> None:
-    """Serve the WEEX contract API v2 (--dialect weex-v3: v3; --dialect woox: WOO X V3) from stored candles."""
+    """Serve the WEEX contract API v2 (--dialect weex-v3: v3, --dialect woox: WOO X V3) from candles."""
     if dialect not in DIALECT_NAMES:
         fail("--dialect must be weex, weex-v3 or woox")
     woox = dialect == "woox"
